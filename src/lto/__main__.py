@@ -1,0 +1,3 @@
+from lto.cli import main
+
+main()

@@ -1,0 +1,232 @@
+"""Data contracts that cross ports: frozen pydantic models, strict about what they accept.
+
+Unknown fields are rejected (a typo such as ``dose_mj`` must not be silently ignored), numbers
+must be finite, and quantity fields also accept typed text ("193 nm", "30 mJ/cm^2") that is
+converted to the field's canonical unit.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    computed_field,
+    model_validator,
+)
+
+from lto.atlas.technology import IlluminationShape
+from lto.atlas.units import parse_quantity
+
+
+def _quantity(unit: str, example: str) -> BeforeValidator:
+    def convert(value: Any) -> Any:
+        if isinstance(value, str):
+            return parse_quantity(value, unit=unit, field=f"quantity in {unit}", example=example)
+        return value
+
+    return BeforeValidator(convert)
+
+
+Nanometres = Annotated[float, _quantity("nm", "45 nm")]
+DoseMjCm2 = Annotated[float, _quantity("mJ/cm^2", "30 mJ/cm^2")]
+Score = Annotated[float, Field(ge=0.0, le=1.0)]
+
+SignalName = Literal[
+    "resolution_vs_dof",
+    "yield_risk",
+    "speed_vs_accuracy",
+    "cost_vs_fidelity",
+    "surrogate_reliability",
+    "overall_health",
+]
+SIGNAL_NAMES: tuple[SignalName, ...] = (
+    "resolution_vs_dof",
+    "yield_risk",
+    "speed_vs_accuracy",
+    "cost_vs_fidelity",
+    "surrogate_reliability",
+    "overall_health",
+)
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", allow_inf_nan=False, str_strip_whitespace=True
+    )
+
+
+class JobClass(StrEnum):
+    STANDARD = "standard"
+    CRITICAL = "critical"  # held to the stricter accuracy target (98.5% within tolerance)
+    EXPLORATORY = "exploratory"
+
+
+class Pattern(StrEnum):
+    LINE_SPACE = "line_space"
+    CONTACT_ARRAY = "contact_array"
+    LINE_END = "line_end"
+
+
+JobIllumination = Literal[
+    IlluminationShape.CONVENTIONAL,
+    IlluminationShape.ANNULAR,
+    IlluminationShape.DIPOLE,
+    IlluminationShape.QUADRUPOLE,
+]
+
+
+class JobParameters(Contract):
+    """What an engineer asks LTO to evaluate: the process settings and the feature to print.
+
+    Units: lengths and focus in nm, dose in mJ/cm². ``sigma`` is the outer partial coherence;
+    ``sigma_inner`` the inner one for annular, dipole and quadrupole illumination. Focus is
+    positive into the resist. ``priority`` runs from 1 (whenever) to 10 (now).
+    """
+
+    na: float = Field(gt=0.0, lt=2.0, description="numerical aperture of the projection lens")
+    wavelength_nm: Nanometres = Field(ge=1.0, le=1000.0)
+    dose_mj_cm2: DoseMjCm2 = Field(gt=0.0, le=10_000.0)
+    sigma: float = Field(ge=0.0, le=1.0, description="outer partial coherence")
+    resist_thickness_nm: Nanometres = Field(gt=0.0, le=10_000.0)
+    grid_size_nm: Nanometres = Field(gt=0.0, le=100.0, description="simulation pixel size")
+    target_cd_nm: Nanometres = Field(gt=0.0, le=100_000.0)
+    pitch_nm: Nanometres = Field(gt=0.0, le=1_000_000.0)
+    focus_nm: Nanometres = Field(default=0.0, ge=-100_000.0, le=100_000.0)
+    illumination: JobIllumination = IlluminationShape.CONVENTIONAL
+    sigma_inner: float | None = Field(default=None, ge=0.0, le=1.0)
+    pattern: Pattern = Pattern.LINE_SPACE
+    pattern_complexity: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="0 = 1-D lines, 1 = dense random 2-D logic"
+    )
+    use_ai_surrogate: bool = True
+    job_class: JobClass = JobClass.STANDARD
+    priority: int = Field(default=5, ge=1, le=10)
+    constraint_profile: str | None = Field(
+        default=None, min_length=1, description="profile name; inferred from λ and NA if absent"
+    )
+    submitted_by: str = Field(min_length=1, max_length=200)
+    metadata: dict[str, str | int | float | bool] = Field(default_factory=dict, max_length=50)
+
+    @model_validator(mode="after")
+    def _check_geometry_and_illumination(self) -> JobParameters:
+        if self.target_cd_nm >= self.pitch_nm:
+            raise ValueError(
+                f"target_cd_nm ({self.target_cd_nm:g}) must be smaller than pitch_nm ({self.pitch_nm:g})"
+            )
+        if self.illumination == IlluminationShape.CONVENTIONAL:
+            if self.sigma_inner is not None:
+                raise ValueError(
+                    "sigma_inner applies to annular, dipole or quadrupole illumination only"
+                )
+        elif self.sigma_inner is None:
+            raise ValueError(f"sigma_inner is required for {self.illumination} illumination")
+        elif self.sigma_inner >= self.sigma:
+            raise ValueError(
+                f"sigma_inner ({self.sigma_inner:g}) must be smaller than sigma ({self.sigma:g})"
+            )
+        return self
+
+
+class ComputeStats(Contract):
+    simulator: str
+    backend: str = "numpy"
+    device: str = "cpu"
+    method: str = ""
+    wall_time_s: float = Field(ge=0.0)
+    grid_shape: tuple[int, int] | None = None
+    kernels: int | None = Field(default=None, ge=1)
+    energy_captured: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
+class TradeoffSignals(Contract):
+    """The six tradeoff scores, each in [0, 1] (see docs/tradeoffs.md). Only yield_risk is
+    'higher is worse'."""
+
+    resolution_vs_dof: Score
+    yield_risk: Score
+    speed_vs_accuracy: Score
+    cost_vs_fidelity: Score
+    surrogate_reliability: Score
+    overall_health: Score
+
+    def as_dict(self) -> dict[SignalName, float]:
+        return {name: getattr(self, name) for name in SIGNAL_NAMES}
+
+
+class SimulationResult(Contract):
+    """What a simulator reports for a job: the printed feature, its window, and the compute."""
+
+    job_id: str = Field(min_length=1)
+    cd_nm: float | None = Field(default=None, ge=0.0, description="None when nothing prints")
+    best_focus_nm: float | None = None
+    dose_to_size_mj_cm2: float | None = Field(default=None, gt=0.0)
+    exposure_latitude_pct: float | None = Field(default=None, ge=0.0)
+    depth_of_focus_nm: float | None = Field(default=None, ge=0.0)
+    nils: float | None = Field(default=None, ge=0.0)
+    image_contrast: float | None = Field(default=None, ge=0.0, le=1.0)
+    meef: float | None = None
+    edge_placement_error_nm: float | None = Field(default=None, ge=0.0)
+    signals: TradeoffSignals | None = None
+    compute: ComputeStats
+    artifacts: dict[str, str] = Field(default_factory=dict)
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+
+class ScoreInterval(Contract):
+    """A predicted score with its interval at the prediction's confidence level."""
+
+    mean: Score
+    lower: Score
+    upper: Score
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScoreInterval:
+        if not self.lower <= self.mean <= self.upper:
+            raise ValueError(
+                f"need lower ≤ mean ≤ upper, got {self.lower:g} ≤ {self.mean:g} ≤ {self.upper:g}"
+            )
+        return self
+
+    @property
+    def width(self) -> float:
+        return self.upper - self.lower
+
+
+class UncertaintyFlags(Contract):
+    high_uncertainty: bool = False
+    out_of_distribution: bool = False
+    drift_detected: bool = False
+    ood_distance: float = Field(default=0.0, ge=0.0)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def recommend_physics(self) -> bool:
+        """Any reason to distrust the surrogate is a reason to run the physics."""
+        return self.high_uncertainty or self.out_of_distribution or self.drift_detected
+
+
+class TradeoffPrediction(Contract):
+    """A surrogate's answer: every signal with an interval, why it might be wrong, and why."""
+
+    scores: dict[SignalName, ScoreInterval]
+    flags: UncertaintyFlags = Field(default_factory=UncertaintyFlags)
+    attributions: dict[SignalName, dict[str, float]] = Field(default_factory=dict)
+    model_version: str = Field(min_length=1)
+    inference_time_ms: float = Field(ge=0.0)
+    confidence_level: float = Field(default=0.95, gt=0.0, lt=1.0)
+
+    @model_validator(mode="after")
+    def _all_signals(self) -> TradeoffPrediction:
+        missing = [name for name in SIGNAL_NAMES if name not in self.scores]
+        if missing:
+            raise ValueError(f"scores must cover every signal; missing {', '.join(missing)}")
+        return self
+
+    def point(self) -> TradeoffSignals:
+        return TradeoffSignals(**{name: self.scores[name].mean for name in SIGNAL_NAMES})

@@ -1,0 +1,170 @@
+"""The job lifecycle: states, the transitions between them, and the ``Job`` aggregate.
+
+SUBMITTED → VALIDATING → PREFLIGHT → QUEUED → RUNNING → EVALUATING → COMPLETED
+               │            │           │        │          └→ ANOMALY_FLAGGED → ENGINEER_REVIEW → CLEARED | ESCALATED
+               ↓            ↓           ↓        ↓
+            REJECTED     BLOCKED    CANCELLED  FAILED
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from lto.atlas.aggregate import Aggregate
+from lto.atlas.contracts import JobParameters
+from lto.atlas.errors import IllegalTransition
+from lto.atlas.events import (
+    AnomalyFlagged,
+    JobBlocked,
+    JobCancelled,
+    JobRejected,
+    JobStateChanged,
+    JobSubmitted,
+    SimulationCompleted,
+    SimulationFailed,
+    SimulationRequested,
+)
+from lto.atlas.identity import new_id
+from lto.atlas.policies import Violation
+
+
+class JobState(StrEnum):
+    SUBMITTED = "submitted"
+    VALIDATING = "validating"
+    REJECTED = "rejected"
+    PREFLIGHT = "preflight"
+    BLOCKED = "blocked"
+    QUEUED = "queued"
+    CANCELLED = "cancelled"
+    RUNNING = "running"
+    FAILED = "failed"
+    EVALUATING = "evaluating"
+    COMPLETED = "completed"
+    ANOMALY_FLAGGED = "anomaly_flagged"
+    ENGINEER_REVIEW = "engineer_review"
+    CLEARED = "cleared"
+    ESCALATED = "escalated"
+
+
+S = JobState
+TRANSITIONS: Mapping[JobState, frozenset[JobState]] = MappingProxyType(
+    {
+        S.SUBMITTED: frozenset({S.VALIDATING}),
+        S.VALIDATING: frozenset({S.PREFLIGHT, S.REJECTED}),
+        S.PREFLIGHT: frozenset({S.QUEUED, S.BLOCKED}),
+        S.QUEUED: frozenset({S.RUNNING, S.CANCELLED}),
+        S.RUNNING: frozenset({S.EVALUATING, S.FAILED}),
+        S.EVALUATING: frozenset({S.COMPLETED, S.ANOMALY_FLAGGED}),
+        S.ANOMALY_FLAGGED: frozenset({S.ENGINEER_REVIEW}),
+        S.ENGINEER_REVIEW: frozenset({S.CLEARED, S.ESCALATED}),
+        **{
+            state: frozenset()
+            for state in (
+                S.REJECTED,
+                S.BLOCKED,
+                S.CANCELLED,
+                S.FAILED,
+                S.COMPLETED,
+                S.CLEARED,
+                S.ESCALATED,
+            )
+        },
+    }
+)
+FINAL_STATES = frozenset(state for state, nexts in TRANSITIONS.items() if not nexts)
+
+
+def check_transition(current: JobState, requested: JobState) -> None:
+    """Raise ``IllegalTransition`` (naming both states) unless ``current → requested`` is legal."""
+    allowed = TRANSITIONS[current]
+    if requested not in allowed:
+        raise IllegalTransition(current, requested, sorted(allowed))
+
+
+@dataclass(frozen=True)
+class StateChange:
+    state: JobState
+    at: datetime
+    reason: str = ""
+
+
+class Job(Aggregate):
+    """A request to evaluate one set of ``JobParameters``, moving through the lifecycle."""
+
+    def __init__(self, parameters: JobParameters, *, id: str | None = None) -> None:
+        super().__init__()
+        self.id = id or new_id("job")
+        self.parameters = parameters
+        self.state = JobState.SUBMITTED
+        self.history: list[StateChange] = [StateChange(JobState.SUBMITTED, datetime.now(UTC))]
+        self.rejection: tuple[Violation, ...] = ()
+        self.blocked_reason = ""
+        self.alternative: dict[str, Any] | None = None
+        self.error = ""
+        self.result: dict[str, Any] | None = None
+        self.record(
+            JobSubmitted(
+                job_id=self.id,
+                submitted_by=parameters.submitted_by,
+                parameters=parameters.model_dump(mode="json"),
+            )
+        )
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    def transition_to(self, state: JobState, *, reason: str = "") -> None:
+        check_transition(self.state, state)
+        previous, self.state = self.state, state
+        self.history.append(StateChange(state, datetime.now(UTC), reason))
+        self.record(
+            JobStateChanged(job_id=self.id, from_state=previous, to_state=state, reason=reason)
+        )
+
+    def reject(self, violations: Sequence[Violation]) -> None:
+        if not violations:
+            raise ValueError("a job is rejected for at least one violation")
+        self.transition_to(JobState.REJECTED, reason="; ".join(str(v) for v in violations))
+        self.rejection = tuple(violations)
+        self.record(
+            JobRejected(job_id=self.id, reasons=tuple((v.field, v.rule) for v in violations))
+        )
+
+    def block(self, reason: str, alternative: dict[str, Any] | None = None) -> None:
+        self.transition_to(JobState.BLOCKED, reason=reason)
+        self.blocked_reason, self.alternative = reason, alternative
+        self.record(JobBlocked(job_id=self.id, reason=reason, alternative=alternative))
+
+    def queue(self) -> None:
+        self.transition_to(JobState.QUEUED)
+        self.record(
+            SimulationRequested(
+                job_id=self.id,
+                parameters=self.parameters.model_dump(mode="json"),
+                priority=self.parameters.priority,
+            )
+        )
+
+    def cancel(self, by: str) -> None:
+        self.transition_to(JobState.CANCELLED, reason=f"cancelled by {by}")
+        self.record(JobCancelled(job_id=self.id, cancelled_by=by))
+
+    def complete_simulation(self, result: dict[str, Any]) -> None:
+        self.transition_to(JobState.EVALUATING)
+        self.result = result
+        self.record(SimulationCompleted(job_id=self.id, result=result))
+
+    def fail(self, error: str) -> None:
+        self.transition_to(JobState.FAILED, reason=error)
+        self.error = error
+        self.record(SimulationFailed(job_id=self.id, error=error))
+
+    def flag_anomaly(self, signals: Sequence[str], detail: str) -> None:
+        self.transition_to(JobState.ANOMALY_FLAGGED, reason=detail)
+        self.record(AnomalyFlagged(job_id=self.id, signals=tuple(signals), detail=detail))

@@ -1,0 +1,67 @@
+"""The composition root: the one place where adapters are chosen and wired into ports.
+
+The API, the worker, the CLI and the web app all call ``bootstrap()`` and receive the same
+``Application``; nothing else in LTO decides which database, broker or array backend runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lto.config import Settings, load_settings
+
+
+class ConfigurationError(RuntimeError):
+    """Settings ask for something this machine cannot provide; the message says what to do."""
+
+
+def cuda_device_count() -> int:
+    """Number of CUDA devices cupy can see; 0 where cupy or a device is missing."""
+    try:
+        import cupy
+    except Exception:  # ImportError, or a CUDA runtime that fails to load
+        return 0
+    try:
+        return int(cupy.cuda.runtime.getDeviceCount())
+    except Exception:
+        return 0
+
+
+def resolve_array_backend(requested: str, *, device_count: int | None = None) -> str:
+    """``numpy`` or ``cupy``: ``auto`` picks cupy only where a CUDA device is present."""
+    if requested == "numpy":
+        return "numpy"
+    devices = cuda_device_count() if device_count is None else device_count
+    if requested == "auto":
+        return "cupy" if devices > 0 else "numpy"
+    if requested == "cupy":
+        if devices == 0:
+            raise ConfigurationError(
+                "LTO_ARRAY_BACKEND=cupy but no CUDA device is usable here: install the GPU extra "
+                "(pip install 'lto[gpu]') on a machine with an NVIDIA GPU, or set LTO_ARRAY_BACKEND=auto"
+            )
+        return "cupy"
+    raise ConfigurationError(f"LTO_ARRAY_BACKEND must be numpy, cupy or auto, not {requested!r}")
+
+
+@dataclass(frozen=True)
+class Application:
+    """Everything an entry point needs, wired. Later contexts add their ports here."""
+
+    settings: Settings
+    array_backend: str
+    components: dict[str, str] = field(default_factory=dict)
+
+
+def bootstrap(settings: Settings | None = None, *, create_dirs: bool = True) -> Application:
+    settings = settings or load_settings()
+    if create_dirs and settings.database_url.startswith("sqlite:"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    backend = resolve_array_backend(settings.array_backend)
+    components = {
+        "database": settings.database_url.split(":", 1)[0],
+        "broker": settings.broker_url.split(":", 1)[0],
+        "model registry": "mlflow " + settings.mlflow_tracking_uri.split(":", 1)[0],
+        "array backend": backend,
+    }
+    return Application(settings=settings, array_backend=backend, components=components)

@@ -1,0 +1,138 @@
+"""``lto demo``: LTO's main job on embedded defaults.
+
+It grows with the product. Today it shows the domain model at work: typed quantities, the
+exposure technologies and their limits, two real litho cells (ArF immersion and EUV) in a fab,
+jobs checked against their constraint profiles and walked through the lifecycle, and the
+domain events they record. It ends by listing what is not built yet.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from lto.atlas import (
+    PROFILES,
+    TECHNOLOGIES,
+    Dose,
+    IllegalTransition,
+    Job,
+    JobParameters,
+    JobState,
+    Length,
+    check_job,
+)
+from lto.atlas.examples import reference_fab
+from lto.bootstrap import bootstrap
+
+NOT_YET_BUILT = [
+    ("athena", "tradeoff scores, process-window metrics, drift and calibration"),
+    ("matrix", "the imaging + resist physics engine (numpy / cupy) and simulator adapters"),
+    ("daedalus", "the surrogate ensemble with 95% intervals and out-of-distribution flags"),
+    ("metis", "Optuna optimisation and the MLflow model registry"),
+    ("capricorn", "database, outbox, broker, worker and the REST API"),
+    ("acorn", "the Dash web app"),
+]
+
+ARF_JOB = JobParameters(
+    na=1.35,
+    wavelength_nm="193 nm",
+    dose_mj_cm2="30 mJ/cm^2",
+    sigma=0.9,
+    sigma_inner=0.6,
+    illumination="annular",
+    resist_thickness_nm=90,
+    grid_size_nm=1,
+    target_cd_nm=40,
+    pitch_nm=80,
+    submitted_by="demo",
+)
+EUV_JOB = JobParameters(
+    na=0.33,
+    wavelength_nm="13.5 nm",
+    dose_mj_cm2="45 mJ/cm^2",
+    sigma=0.8,
+    sigma_inner=0.5,
+    illumination="dipole",
+    resist_thickness_nm=35,
+    grid_size_nm=0.5,
+    target_cd_nm=14,
+    pitch_nm=28,
+    job_class="critical",
+    submitted_by="demo",
+)
+BAD_JOB = JobParameters(
+    na=1.45,
+    wavelength_nm=193,
+    dose_mj_cm2=30,
+    sigma=0.5,
+    resist_thickness_nm=300,
+    grid_size_nm=50,
+    target_cd_nm=30,
+    pitch_nm=60,
+    constraint_profile="ArF-immersion",
+    submitted_by="tired engineer",
+)
+
+
+def run_demo(console: Console | None = None) -> None:
+    console = console or Console()
+    app = bootstrap()
+    console.rule("[bold]LTO demo: embedded defaults")
+    for port, adapter in app.components.items():
+        console.print(f"  {port:<16} {adapter}")
+    console.print(f"  data dir         {app.settings.data_dir}")
+
+    console.rule("Typed quantities are parsed at the boundary")
+    for text, kind in (("0.193 um", Length), ("193nm", Length), ("300 J/m^2", Dose)):
+        console.print(f"  {text!r:>12} -> {kind.parse(text)}")
+
+    console.rule("Exposure technologies and their constraint profiles")
+    table = Table(
+        "technology", "λ (nm)", "max NA", "medium n", "profile NA", "dose (mJ/cm²)", "resist (nm)"
+    )
+    for name, tech in TECHNOLOGIES.items():
+        p = PROFILES[name]
+        table.add_row(
+            name,
+            f"{tech.wavelength_nm:g}",
+            f"{tech.max_na.value:g}",
+            f"{tech.medium_index:g}",
+            f"{p.na.low:g}–{p.na.high:g}",
+            f"{p.dose_mj_cm2.low:g}–{p.dose_mj_cm2.high:g}",
+            f"{p.resist_thickness_nm.low:g}–{p.resist_thickness_nm.high:g}",
+        )
+    console.print(table)
+
+    console.rule("A fab of two litho cells")
+    fab = reference_fab()
+    for cell in fab.cells:
+        console.print("\n".join(cell.describe()), markup=False, soft_wrap=True)
+    console.print(f"{fab!r}; technology mix {dict(fab.technology_mix())}", markup=False)
+
+    console.rule("Jobs through validation and the lifecycle")
+    for params in (ARF_JOB, EUV_JOB, BAD_JOB):
+        job = Job(params)
+        job.transition_to(JobState.VALIDATING)
+        violations = check_job(params)
+        if violations:
+            job.reject(violations)
+            console.print(f"[red]{job.id} REJECTED[/red] ({len(violations)} violations):")
+            for violation in violations:
+                console.print(f"    - {violation}", markup=False)
+        else:
+            job.transition_to(JobState.PREFLIGHT, reason="surrogate pre-flight: not built yet")
+            job.queue()
+            console.print(
+                f"[green]{job.id} {job.state}[/green]: λ {params.wavelength_nm:g} nm, NA {params.na:g}, "
+                f"{params.illumination} σ {params.sigma_inner}/{params.sigma}, pitch {params.pitch_nm:g} nm"
+            )
+        console.print("    events: " + ", ".join(e.name for e in job.collect_events()))
+        try:
+            job.transition_to(JobState.COMPLETED)
+        except IllegalTransition as exc:
+            console.print(f"    [dim]guarded: {exc}[/dim]")
+
+    console.rule("Not built yet")
+    for context, what in NOT_YET_BUILT:
+        console.print(f"  lto.{context:<10} {what}")

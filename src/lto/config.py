@@ -1,0 +1,96 @@
+"""Settings from ``LTO_*`` environment variables (and a ``.env`` file), with embedded defaults.
+
+With nothing set, LTO runs on one machine with no servers: a SQLite database and an MLflow
+SQLite store under the data directory, an in-process message bus, and the numpy backend.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ArrayBackendName = Literal["numpy", "cupy", "auto"]
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/lto`` (``~/.local/share/lto``): where embedded state lives."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "lto"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LTO_", env_file=".env", extra="ignore", frozen=True, validate_default=True
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; sqlite file in data_dir by default"
+    )
+    broker_url: str = Field(
+        default="memory://", description="memory:// or amqp://user:pass@host:5672/vhost"
+    )
+    mlflow_tracking_uri: str = Field(default="", description="sqlite store in data_dir by default")
+    array_backend: ArrayBackendName = "numpy"
+    api_url: str = "http://127.0.0.1:8000"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker_scheme(cls, value: str) -> str:
+        if not value.startswith(("memory://", "amqp://", "amqps://")):
+            raise ValueError("must be memory:// or an amqp:// URL")
+        return value
+
+    @field_validator("mlflow_tracking_uri")
+    @classmethod
+    def _tracking_scheme(cls, value: str) -> str:
+        if value.startswith("file:"):
+            raise ValueError("file: stores are refused by MLflow 3; use sqlite:/// or http(s)://")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("array_backend", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _embedded_defaults(self) -> Settings:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{self.data_dir / 'lto.db'}")
+        if not self.mlflow_tracking_uri:
+            object.__setattr__(
+                self, "mlflow_tracking_uri", f"sqlite:///{self.data_dir / 'mlflow.db'}"
+            )
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        """True when nothing but local files is needed (no database server, no broker)."""
+        return self.database_url.startswith("sqlite:") and self.broker_url.startswith("memory://")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (for tests and the CLI) on top."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pytest
+
+from lto.bootstrap import ConfigurationError, bootstrap, resolve_array_backend
+from lto.config import load_settings
+
+
+def test_bootstrap_wires_the_embedded_defaults() -> None:
+    app = bootstrap()
+    assert app.array_backend == "numpy"
+    assert app.components == {
+        "database": "sqlite",
+        "broker": "memory",
+        "model registry": "mlflow sqlite",
+        "array backend": "numpy",
+    }
+    assert app.settings.data_dir.is_dir()
+
+
+def test_auto_picks_cupy_only_where_a_device_exists() -> None:
+    assert resolve_array_backend("auto", device_count=0) == "numpy"
+    assert resolve_array_backend("auto", device_count=1) == "cupy"
+    assert resolve_array_backend("cupy", device_count=2) == "cupy"
+    assert resolve_array_backend("numpy", device_count=2) == "numpy"
+
+
+def test_asking_for_cupy_without_a_device_says_what_to_do() -> None:
+    with pytest.raises(ConfigurationError, match=r"pip install 'lto\[gpu\]'"):
+        resolve_array_backend("cupy", device_count=0)
+
+
+def test_bootstrap_refuses_cupy_here_when_no_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("lto.bootstrap.cuda_device_count", lambda: 0)
+    with pytest.raises(ConfigurationError):
+        bootstrap(load_settings(array_backend="cupy"))
