@@ -1,0 +1,289 @@
+"""Process-window metrics from a CD(focus, dose) grid, and image-quality metrics.
+
+Conventions: ``cd`` has shape (F, D), CD in nm at ``focus_nm[i]`` (F values, nm, + into the
+resist) and ``dose[j]`` (D values, mJ/cm²). NaN means "nothing printed". Exposure latitude (EL)
+is a fraction: the width of a dose range over its centre.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from lto.athena._arrays import FloatArray, as_float_array, check_positive
+from lto.athena.quadrature import check_grid, interpolation_matrix, refine_grid
+
+
+@dataclass(frozen=True)
+class DoseWindow:
+    """The in-spec dose interval [low, high] at every focus; NaN where no dose prints in spec."""
+
+    focus_nm: FloatArray
+    low: FloatArray
+    high: FloatArray
+
+    @property
+    def exposure_latitude(self) -> FloatArray:
+        """EL at each focus: (high − low) / ((high + low)/2); 0 where there is no window."""
+        with np.errstate(invalid="ignore"):
+            el = 2.0 * (self.high - self.low) / (self.high + self.low)
+        return np.asarray(np.nan_to_num(el, nan=0.0))
+
+
+@dataclass(frozen=True)
+class WindowFit:
+    """The largest process window of a shape at the required EL."""
+
+    shape: str
+    dof_nm: float
+    exposure_latitude: float
+    focus_center_nm: float
+    dose_center: float
+
+    @property
+    def focus_range_nm(self) -> tuple[float, float]:
+        return (self.focus_center_nm - self.dof_nm / 2, self.focus_center_nm + self.dof_nm / 2)
+
+    @property
+    def dose_range(self) -> tuple[float, float]:
+        half = self.exposure_latitude * self.dose_center / 2
+        return (self.dose_center - half, self.dose_center + half)
+
+
+def _surface(
+    cd: ArrayLike, focus_nm: ArrayLike, dose: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    focus, doses = check_grid(focus_nm, "focus_nm"), check_grid(dose, "dose")
+    surface = np.asarray(cd, dtype=np.float64)
+    if surface.shape != (focus.size, doses.size):
+        raise ValueError(
+            f"cd_nm: shape must be (focus, dose) = ({focus.size}, {doses.size}), got {surface.shape}"
+        )
+    return surface, focus, doses
+
+
+def _crossing(x0: float, x1: float, g0: float, g1: float) -> float:
+    """Where the linear function through (x0, g0), (x1, g1) is zero."""
+    return x0 + (x1 - x0) * g0 / (g0 - g1)
+
+
+def _row_interval(doses: FloatArray, margin: FloatArray) -> tuple[float, float]:
+    """The widest contiguous dose interval with margin ≥ 0, its edges linearly interpolated."""
+    ok = np.isfinite(margin) & (margin >= 0)
+    if not ok.any():
+        return (np.nan, np.nan)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], ok.astype(np.int8), [0]))))
+    starts, stops = edges[::2], edges[1::2] - 1
+    best = int(np.argmax(doses[stops] - doses[starts]))
+    i, j = int(starts[best]), int(stops[best])
+    low = (
+        doses[i]
+        if i == 0 or not np.isfinite(margin[i - 1])
+        else _crossing(doses[i - 1], doses[i], margin[i - 1], margin[i])
+    )
+    last = doses.size - 1
+    high = (
+        doses[j]
+        if j == last or not np.isfinite(margin[j + 1])
+        else _crossing(doses[j], doses[j + 1], margin[j], margin[j + 1])
+    )
+    return (float(low), float(high))
+
+
+def dose_window(
+    cd_nm: ArrayLike,
+    focus_nm: ArrayLike,
+    dose: ArrayLike,
+    *,
+    target_cd_nm: float,
+    tolerance: float = 0.10,
+) -> DoseWindow:
+    """The in-spec dose interval (|CD − target| ≤ tolerance · target) at every focus."""
+    cd, focus, doses = _surface(cd_nm, focus_nm, dose)
+    margin = tolerance * target_cd_nm - np.abs(cd - target_cd_nm)
+    bounds = np.array([_row_interval(doses, row) for row in margin]).reshape(focus.size, 2)
+    return DoseWindow(focus, bounds[:, 0], bounds[:, 1])
+
+
+def overlap(windows: Sequence[DoseWindow]) -> DoseWindow:
+    """The common window of several features printed together (same focus grid)."""
+    if not windows:
+        raise ValueError("windows: need at least one")
+    focus = windows[0].focus_nm
+    if any(w.focus_nm.shape != focus.shape or not np.allclose(w.focus_nm, focus) for w in windows):
+        raise ValueError("windows: all must share the same focus grid")
+    low = np.max([w.low for w in windows], axis=0)
+    high = np.min([w.high for w in windows], axis=0)
+    empty = ~(high >= low)
+    return DoseWindow(focus, np.where(empty, np.nan, low), np.where(empty, np.nan, high))
+
+
+def _fine(window: DoseWindow, refine: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The window's edges on a refined focus grid (cubic where defined everywhere); −/+inf closes."""
+    fine_focus = refine_grid(window.focus_nm, refine)
+    cubic = bool(np.all(np.isfinite(window.low)))
+    matrix = interpolation_matrix(window.focus_nm, fine_focus, cubic=cubic)
+    low = np.where(np.isfinite(window.low), window.low, np.inf)
+    high = np.where(np.isfinite(window.high), window.high, -np.inf)
+    with np.errstate(invalid="ignore"):
+        fine_low = matrix @ np.where(np.isfinite(low), low, 0.0)
+        fine_high = matrix @ np.where(np.isfinite(high), high, 0.0)
+    closed = (
+        (matrix[:, ~np.isfinite(low)] > 0).any(axis=1)
+        if (~np.isfinite(low)).any()
+        else np.zeros(fine_focus.size, bool)
+    )
+    fine_low[closed], fine_high[closed] = np.inf, -np.inf
+    return fine_focus, fine_low, fine_high
+
+
+def rectangular_window(
+    window: DoseWindow, *, required_el: float = 0.05, refine: int = 20
+) -> WindowFit:
+    """The widest focus range over which one dose range of EL ≥ ``required_el`` stays in spec."""
+    focus, low, high = _fine(window, refine)
+    best = WindowFit("rectangle", 0.0, 0.0, float("nan"), float("nan"))
+    for i in range(focus.size):
+        common_low = np.maximum.accumulate(low[i:])
+        common_high = np.minimum.accumulate(high[i:])
+        with np.errstate(invalid="ignore"):
+            el = 2.0 * (common_high - common_low) / (common_high + common_low)
+        feasible = np.flatnonzero(np.nan_to_num(el, nan=-1.0) >= required_el)
+        if feasible.size == 0:
+            continue
+        j = int(feasible[-1])  # EL only shrinks as the range grows: the last feasible is the widest
+        dof = float(focus[i + j] - focus[i])
+        if dof > best.dof_nm or np.isnan(best.focus_center_nm):
+            center = 0.5 * (common_high[j] + common_low[j])
+            best = WindowFit(
+                "rectangle",
+                dof,
+                float(el[j]),
+                float(0.5 * (focus[i] + focus[i + j])),
+                float(center),
+            )
+    return best
+
+
+def elliptical_window(
+    window: DoseWindow, *, required_el: float = 0.05, refine: int = 20, dose_steps: int = 64
+) -> WindowFit:
+    """The widest ellipse (focus axis = DoF, dose axis = EL · centre dose) inside the window."""
+    focus, low, high = _fine(window, refine)
+    finite = np.isfinite(low) & np.isfinite(high)
+    if not finite.any():
+        return WindowFit("ellipse", 0.0, 0.0, float("nan"), float("nan"))
+    best = WindowFit("ellipse", 0.0, 0.0, float("nan"), float("nan"))
+    edge = np.minimum(focus - focus[0], focus[-1] - focus)  # the ellipse stays on the grid
+    distance = np.abs(focus[:, None] - focus[None, :])  # [candidate centre, focus]
+    for center in np.linspace(low[finite].min(), high[finite].max(), dose_steps):
+        b = required_el * center / 2.0
+        margin = np.clip(np.minimum(center - low, high - center), 0.0, None)  # (F,)
+        ratio = np.clip(margin / b, 0.0, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            reach = np.where(ratio < 1.0, distance / np.sqrt(1.0 - ratio**2)[None, :], np.inf)
+        semi = np.minimum(reach.min(axis=1), edge)
+        semi[margin < b] = 0.0  # the centre itself must hold the full dose axis
+        k = int(np.argmax(semi))
+        if 2 * semi[k] > best.dof_nm:
+            best = WindowFit(
+                "ellipse", float(2 * semi[k]), required_el, float(focus[k]), float(center)
+            )
+    return best
+
+
+def el_dof_curve(
+    window: DoseWindow, exposure_latitudes: ArrayLike, *, refine: int = 20
+) -> FloatArray:
+    """DoF of the rectangular window at each EL: the classic EL–DoF tradeoff curve."""
+    return np.array(
+        [
+            rectangular_window(window, required_el=float(e), refine=refine).dof_nm
+            for e in np.atleast_1d(exposure_latitudes)
+        ]
+    )
+
+
+def bossung_fits(cd_nm: ArrayLike, focus_nm: ArrayLike, dose: ArrayLike) -> FloatArray:
+    """Least-squares parabola CD = c0 + c1·f + c2·f² per dose: shape (D, 3), NaN rows skipped."""
+    cd, focus, doses = _surface(cd_nm, focus_nm, dose)
+    coefficients = np.full((doses.size, 3), np.nan)
+    for j in range(doses.size):
+        ok = np.isfinite(cd[:, j])
+        if ok.sum() >= 3:
+            coefficients[j] = np.polynomial.polynomial.polyfit(focus[ok], cd[ok, j], 2)
+    return coefficients
+
+
+def dose_to_size(cd_at_focus: ArrayLike, dose: ArrayLike, *, target_cd_nm: float) -> float:
+    """The dose at which CD equals the target (linear between grid doses); NaN if never."""
+    cd = np.asarray(cd_at_focus, dtype=np.float64)
+    doses = check_grid(dose, "dose")
+    error = cd - target_cd_nm
+    for j in range(doses.size - 1):
+        e0, e1 = error[j], error[j + 1]
+        if np.isfinite(e0) and np.isfinite(e1) and (e0 == 0 or e0 * e1 < 0):
+            return float(_crossing(doses[j], doses[j + 1], e0, e1)) if e0 != 0 else float(doses[j])
+    if np.isfinite(error[-1]) and error[-1] == 0:
+        return float(doses[-1])
+    return float("nan")
+
+
+def best_focus(
+    cd_nm: ArrayLike, focus_nm: ArrayLike, dose: ArrayLike, *, target_cd_nm: float
+) -> float:
+    """The vertex of the Bossung parabola at the grid dose closest to dose-to-size.
+
+    Without aberrations the Bossung curves are symmetric about best focus, so this is where CD is
+    stationary in focus.
+    """
+    cd, focus, doses = _surface(cd_nm, focus_nm, dose)
+    fits = bossung_fits(cd, focus, doses)
+    nominal = int(np.argmin(np.abs(focus)))
+    size_dose = dose_to_size(cd[nominal], doses, target_cd_nm=target_cd_nm)
+    j = int(np.argmin(np.abs(doses - size_dose))) if np.isfinite(size_dose) else doses.size // 2
+    _, c1, c2 = fits[j]
+    if not np.isfinite(c2) or c2 == 0:
+        return float("nan")
+    return float(-c1 / (2 * c2))
+
+
+def edge_crossings(x_nm: ArrayLike, intensity: ArrayLike, threshold: float) -> FloatArray:
+    """Positions where the intensity profile crosses ``threshold`` (linear interpolation)."""
+    x = check_grid(x_nm, "x_nm")
+    profile = as_float_array(intensity, "intensity")
+    if profile.shape != x.shape:
+        raise ValueError(f"intensity: must match x_nm's shape {x.shape}, got {profile.shape}")
+    above = profile - threshold
+    sign_change = np.flatnonzero(np.signbit(above[:-1]) != np.signbit(above[1:]))
+    return np.array([_crossing(x[i], x[i + 1], above[i], above[i + 1]) for i in sign_change])
+
+
+def nils(x_nm: ArrayLike, intensity: ArrayLike, *, threshold: float, cd_nm: float) -> float:
+    """Normalised image log-slope CD · |d ln I / dx| at the threshold edges (mean over edges).
+
+    NILS below ~1.5 prints poorly; above ~2 is comfortable. NaN if no edge crosses.
+    """
+    x = check_grid(x_nm, "x_nm")
+    profile = check_positive(as_float_array(intensity, "intensity"), "intensity", allow_zero=True)
+    edges = edge_crossings(x, profile, threshold)
+    if edges.size == 0:
+        return float("nan")
+    slope = np.interp(edges, x, np.gradient(profile, x))
+    return float(np.mean(cd_nm * np.abs(slope) / threshold))
+
+
+def meef(mask_cd_nm: ArrayLike, wafer_cd_nm: ArrayLike, *, magnification: float = 1.0) -> float:
+    """Mask error enhancement factor: d(wafer CD) / d(mask CD / magnification), by least squares.
+
+    1 means mask errors print one-for-one; low-k1 features amplify them (MEEF > 1).
+    """
+    mask = as_float_array(mask_cd_nm, "mask_cd_nm") / magnification
+    wafer = as_float_array(wafer_cd_nm, "wafer_cd_nm")
+    if mask.size < 2 or mask.shape != wafer.shape or np.ptp(mask) == 0:
+        raise ValueError("mask_cd_nm: need at least two different mask CDs, one wafer CD each")
+    slope, _ = np.polyfit(mask, wafer, 1)
+    return float(slope)
