@@ -26,7 +26,6 @@ from lto.atlas.examples import reference_fab
 from lto.bootstrap import bootstrap
 
 NOT_YET_BUILT = [
-    ("athena", "tradeoff scores, process-window metrics, drift and calibration"),
     ("matrix", "the imaging + resist physics engine (numpy / cupy) and simulator adapters"),
     ("daedalus", "the surrogate ensemble with 95% intervals and out-of-distribution flags"),
     ("metis", "Optuna optimisation and the MLflow model registry"),
