@@ -1,5 +1,8 @@
-"""Matrix: the simulators. `SimulatorPort`, the built-in imaging + resist engine and its array backends.
+"""Matrix: the simulators. The array-backend port, the built-in imaging + resist engine and the
+``SimulatorPort`` its adapters implement. May import atlas and athena only.
 
-May import atlas and athena only. Built in issue 4."""
+Notebook API: ``lto.matrix.imaging.aerial_image`` / ``socs_image`` and
+``lto.matrix.sources.conventional`` / ``annular`` / ``dipole`` / ``quadrupole`` / ``pixelated``.
+"""
 
 __all__: list[str] = []
