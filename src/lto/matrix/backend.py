@@ -133,7 +133,11 @@ class CupyBackend:
         size = int(np.prod(stack.shape[1:]))
         out = cp.empty(stack.shape[1:], dtype=cp.float32)
         threads = 256
-        self._kernel(((size + threads - 1) // threads,), (threads,), (stack, scale, out, np.int32(count), np.int64(size)))
+        self._kernel(
+            ((size + threads - 1) // threads,),
+            (threads,),
+            (stack, scale, out, np.int32(count), np.int64(size)),
+        )
         return out
 
 
@@ -147,5 +151,7 @@ def get_backend(name: str | ArrayBackend = "numpy") -> ArrayBackend:
         try:
             return CupyBackend()
         except ImportError as exc:
-            raise RuntimeError("backend 'cupy' needs the GPU extra: pip install 'lto[gpu]'") from exc
+            raise RuntimeError(
+                "backend 'cupy' needs the GPU extra: pip install 'lto[gpu]'"
+            ) from exc
     raise ValueError(f"backend: must be 'numpy' or 'cupy', not {name!r}")

@@ -42,13 +42,17 @@ def read_glp(path: str | Path) -> list[Polygon]:
         try:
             values = [int(t) for t in tokens[3:]]
         except ValueError as exc:
-            raise ValueError(f"{path}:{number}: coordinates must be integers: {line.strip()!r}") from exc
+            raise ValueError(
+                f"{path}:{number}: coordinates must be integers: {line.strip()!r}"
+            ) from exc
         if tokens[0] == "RECT":
             x, y, w, h = values[:4]
             polygons.append([(x, y), (x, y + h), (x + w, y + h), (x + w, y)])
         elif tokens[0] == "PGON":
             if len(values) % 2 or len(values) < 6:
-                raise ValueError(f"{path}:{number}: a PGON needs an even number (≥ 6) of coordinates")
+                raise ValueError(
+                    f"{path}:{number}: a PGON needs an even number (≥ 6) of coordinates"
+                )
             polygons.append(list(zip(values[::2], values[1::2], strict=True)))
     return polygons
 
@@ -62,7 +66,9 @@ def rasterise_openilt(polygons: list[Polygon], size: int = GRID) -> np.ndarray:
     dy = (size - (max(ys) - min(ys))) // 2 - min(ys)
     mask = np.zeros((size, size), dtype=bool)
     for polygon in polygons:
-        cells = np.zeros((size + 1, size + 1), dtype=bool)  # cell (x, y) = unit square [x, x+1)×[y, y+1)
+        cells = np.zeros(
+            (size + 1, size + 1), dtype=bool
+        )  # cell (x, y) = unit square [x, x+1)×[y, y+1)
         for (x0, y0), (x1, y1) in zip(polygon, polygon[1:] + polygon[:1], strict=True):
             if x0 == x1 and y0 != y1:  # vertical edge: toggle the parity of every cell left of it
                 low, high = sorted((y0, y1))
@@ -95,18 +101,28 @@ def load_kernels(corner: Corner = "focus") -> IccadKernels:
     if corner not in ("focus", "defocus"):
         raise ValueError(f"corner: must be 'focus' or 'defocus' (got {corner!r})")
     root = data_dir()
-    return IccadKernels(np.load(root / "kernels" / f"{corner}.npy"), np.load(root / "scales" / f"{corner}.npy"))
+    return IccadKernels(
+        np.load(root / "kernels" / f"{corner}.npy"), np.load(root / "scales" / f"{corner}.npy")
+    )
 
 
 def reference_image(
-    mask: np.ndarray, *, corner: Corner = "focus", dose: float = 1.0, backend: str | ArrayBackend = "numpy"
+    mask: np.ndarray,
+    *,
+    corner: Corner = "focus",
+    dose: float = 1.0,
+    backend: str | ArrayBackend = "numpy",
 ) -> np.ndarray:
     """The ICCAD-2013 aerial image: dose scales the mask amplitude (so the image by dose²)."""
     data = load_kernels(corner)
-    return socs_image(np.asarray(mask, dtype=np.float64) * dose, data.kernels, data.weights, backend=backend)
+    return socs_image(
+        np.asarray(mask, dtype=np.float64) * dose, data.kernels, data.weights, backend=backend
+    )
 
 
-def naive_reference_image(mask: np.ndarray, *, corner: Corner = "focus", dose: float = 1.0) -> np.ndarray:
+def naive_reference_image(
+    mask: np.ndarray, *, corner: Corner = "focus", dose: float = 1.0
+) -> np.ndarray:
     """The same image by the book: one full-grid FFT and 24 full-grid inverse FFTs (the floor the
     fast path is benchmarked against, and its check)."""
     from scipy import fft

@@ -54,7 +54,9 @@ def _small_size(n: int, intensity_bins: int) -> int:
     return n if need >= n else min(n, sfft.next_fast_len(need))
 
 
-def band_for(shape: tuple[int, int], pixel_nm: float, *, field_radius: float, pupil_radius: float) -> Band:
+def band_for(
+    shape: tuple[int, int], pixel_nm: float, *, field_radius: float, pupil_radius: float
+) -> Band:
     """Bins with |f| ≤ ``field_radius`` (cycles/nm); the small grid holds intensities of bandwidth
     2·``pupil_radius``."""
     ny, nx = shape
@@ -81,7 +83,9 @@ def mask_spectrum(mask: np.ndarray, band: Band, backend: ArrayBackend) -> Any:
     return full[backend.asarray(band.ky % band.shape[0]), backend.asarray(band.kx % band.shape[1])]
 
 
-def intensity_from_spectra(spectra: Any, weights: Any, band: Band, backend: ArrayBackend) -> np.ndarray:
+def intensity_from_spectra(
+    spectra: Any, weights: Any, band: Band, backend: ArrayBackend
+) -> np.ndarray:
     """Σ_j w_j |IDFT(spectra[j])|² on the mask's full grid (spectra: (J, bins) at the band's bins).
 
     The fields are inverse-transformed on the small grid, accumulated there, and the intensity is
@@ -157,7 +161,9 @@ def abbe_image(
     _check_optics(wavelength_nm, na, medium_index)
     engine = get_backend(backend)
     cutoff = na / wavelength_nm
-    band = band_for(array.shape, pixel_nm, field_radius=cutoff * (1 + source.max_sigma), pupil_radius=cutoff)
+    band = band_for(
+        array.shape, pixel_nm, field_radius=cutoff * (1 + source.max_sigma), pupil_radius=cutoff
+    )
     spectrum = mask_spectrum(array, band, engine)
     shifts_x, shifts_y = source.sx * cutoff, source.sy * cutoff
     pupils = pupil_function(
@@ -226,7 +232,9 @@ def hopkins_kernels(
         _KERNEL_CACHE.move_to_end(key)
         return _KERNEL_CACHE[key]
     cutoff = na / wavelength_nm
-    band = band_for(shape, pixel_nm, field_radius=cutoff * (1 + source.max_sigma), pupil_radius=cutoff)
+    band = band_for(
+        shape, pixel_nm, field_radius=cutoff * (1 + source.max_sigma), pupil_radius=cutoff
+    )
     pupils = pupil_function(
         band.fx[:, None] + source.sx[None, :] * cutoff,
         band.fy[:, None] + source.sy[None, :] * cutoff,
@@ -243,18 +251,24 @@ def hopkins_kernels(
     if max_kernels is not None:
         keep = min(keep, max_kernels)
     keep = min(keep, eigenvalues.size)
-    kernels = SocsKernels(band, u[:, :keep].T.copy(), eigenvalues[:keep].copy(), float(cumulative[keep - 1]))
+    kernels = SocsKernels(
+        band, u[:, :keep].T.copy(), eigenvalues[:keep].copy(), float(cumulative[keep - 1])
+    )
     _KERNEL_CACHE[key] = kernels
     if len(_KERNEL_CACHE) > _CACHE_SIZE:
         _KERNEL_CACHE.popitem(last=False)
     return kernels
 
 
-def hopkins_image(mask: ArrayLike, kernels: SocsKernels, *, backend: str | ArrayBackend = "numpy") -> np.ndarray:
+def hopkins_image(
+    mask: ArrayLike, kernels: SocsKernels, *, backend: str | ArrayBackend = "numpy"
+) -> np.ndarray:
     """Σ_j λ_j |IFFT(M · φ_j)|² with kernels from ``hopkins_kernels`` for this mask's grid."""
     array = _check_mask(mask, kernels.band.pixel_nm)
     if array.shape != kernels.band.shape:
-        raise ValueError(f"mask: shape {array.shape} differs from the kernels' grid {kernels.band.shape}")
+        raise ValueError(
+            f"mask: shape {array.shape} differs from the kernels' grid {kernels.band.shape}"
+        )
     engine = get_backend(backend)
     spectrum = mask_spectrum(array, kernels.band, engine)
     spectra = engine.asarray(kernels.kernels) * spectrum[None, :]
@@ -282,10 +296,10 @@ def aerial_image(
     ``mask`` is a real or complex transmission array, x along axis 1, pixels ``pixel_nm`` wide.
     Returns a float array of the mask's shape.
     """
-    optics: dict[str, Any] = dict(
-        pixel_nm=pixel_nm, wavelength_nm=wavelength_nm, na=na, source=source, defocus_nm=defocus_nm,
-        medium_index=medium_index, aberrations=aberrations,
-    )  # fmt: skip
+    optics: dict[str, Any] = {
+        "pixel_nm": pixel_nm, "wavelength_nm": wavelength_nm, "na": na, "source": source, "defocus_nm": defocus_nm,
+        "medium_index": medium_index, "aberrations": aberrations,
+    }  # fmt: skip
     if method == "abbe":
         return abbe_image(mask, backend=backend, **optics)
     if method == "hopkins":
@@ -307,7 +321,9 @@ def socs_image(
     stack = np.asarray(kernels, dtype=np.complex128)
     scale = np.asarray(weights, dtype=np.float64)
     if stack.ndim != 3 or scale.shape != (stack.shape[0],):
-        raise ValueError(f"kernels: need shape (K, a, b) with K weights; got {stack.shape} and {scale.shape}")
+        raise ValueError(
+            f"kernels: need shape (K, a, b) with K weights; got {stack.shape} and {scale.shape}"
+        )
     _, a, b = stack.shape
     ny, nx = array.shape
     if a > ny or b > nx:

@@ -52,7 +52,12 @@ class Source:
         return f"Source({self.description}, {self.size} points)"
 
 
-def _sample(inside: Callable[[np.ndarray, np.ndarray], np.ndarray], extent: float, step: float, description: str) -> Source:
+def _sample(
+    inside: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    extent: float,
+    step: float,
+    description: str,
+) -> Source:
     if not 0 < step <= 1:
         raise ValueError(f"step: must lie in (0, 1] sigma (got {step})")
     half = int(np.ceil(extent / step))
@@ -75,7 +80,12 @@ def _weighted(sx: np.ndarray, sy: np.ndarray, weights: np.ndarray, description: 
     # a cell centre that falls just outside σ = 1 is pulled onto the circle
     radius = np.hypot(sx, sy)
     scale = np.where(radius > 1.0, 1.0 / np.maximum(radius, 1e-300), 1.0)
-    return Source(np.asarray(sx * scale, dtype=np.float64), np.asarray(sy * scale, dtype=np.float64), w / w.sum(), description)
+    return Source(
+        np.asarray(sx * scale, dtype=np.float64),
+        np.asarray(sy * scale, dtype=np.float64),
+        w / w.sum(),
+        description,
+    )
 
 
 def _check_sigma(name: str, value: float) -> float:
@@ -98,11 +108,16 @@ def annular(inner: float, outer: float, *, step: float = DEFAULT_STEP) -> Source
     if inner >= outer:
         raise ValueError(f"inner: must be smaller than outer ({inner:g} ≥ {outer:g})")
     return _sample(
-        lambda x, y: (x**2 + y**2 <= outer**2) & (x**2 + y**2 >= inner**2), outer, step, f"annular {inner:g}/{outer:g}"
+        lambda x, y: (x**2 + y**2 <= outer**2) & (x**2 + y**2 >= inner**2),
+        outer,
+        step,
+        f"annular {inner:g}/{outer:g}",
     )
 
 
-def _poles(centers: list[tuple[float, float]], radius: float, step: float, description: str) -> Source:
+def _poles(
+    centers: list[tuple[float, float]], radius: float, step: float, description: str
+) -> Source:
     def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         hit = np.zeros(np.broadcast_shapes(x.shape, y.shape), dtype=bool)
         for px, py in centers:
@@ -124,7 +139,9 @@ def dipole(center: float, radius: float, axis: str = "x", *, step: float = DEFAU
     return _poles(poles, radius, step, f"dipole-{axis} {center:g}±{radius:g}")
 
 
-def quadrupole(center: float, radius: float, angle_deg: float = 45.0, *, step: float = DEFAULT_STEP) -> Source:
+def quadrupole(
+    center: float, radius: float, angle_deg: float = 45.0, *, step: float = DEFAULT_STEP
+) -> Source:
     """Four circular poles at distance ``center``, the first at ``angle_deg`` (45°: quasar/C-quad;
     0°: cross-quad)."""
     _check_sigma("center", center)
