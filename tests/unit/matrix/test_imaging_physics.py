@@ -212,9 +212,7 @@ def test_source_sampling_converges() -> None:
         aerial_image(mask, pixel_nm=4, source=sources.annular(0.6, 0.9, step=s), **ARFI)
         for s in steps
     ]
-    changes = [
-        np.linalg.norm(b - a) / np.linalg.norm(a) for a, b in itertools.pairwise(images)
-    ]
+    changes = [np.linalg.norm(b - a) / np.linalg.norm(a) for a, b in itertools.pairwise(images)]
     assert changes[0] > 0.02  # a 0.2 σ grid is too coarse for a 0.3 σ wide ring
     assert changes[-1] < 1e-3  # halving 0.025 σ changes the image by < 0.1%
 
