@@ -47,6 +47,7 @@ class PhysicsSettings:
     focus_points: int = 11
     dose_points: int = 11
     dose_span: float = 0.15  # the matrix covers the job's dose ± 15%
+    focus_span: float = 1.5  # and its focus ± 1.5 × the profile's required DoF
     method: Method = "hopkins"
     development: Literal["threshold", "mack"] = "threshold"
     source_step: float = 0.1
@@ -54,6 +55,16 @@ class PhysicsSettings:
     time_budget_s: float = 60.0
     cost_budget: float = 0.01
     backend: str = "numpy"
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """A result with what it was computed from, for pictures and inspection."""
+
+    result: SimulationResult
+    setup: Setup
+    fem: FocusExposureMatrix
+    nominal_image: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -133,31 +144,44 @@ class PhysicsSimulator(SimulatorPort):
     def run(
         self, job_id: str, parameters: JobParameters, progress: ProgressCallback | None = None
     ) -> SimulationResult:
+        return self.simulate(job_id, parameters, progress).result
+
+    def simulate(
+        self, job_id: str, parameters: JobParameters, progress: ProgressCallback | None = None
+    ) -> Simulation:
+        """``run``, keeping the focus-exposure matrix and the nominal image for pictures."""
         started = time.perf_counter()
         report = progress or (lambda fraction, message: None)
         try:
             setup = self.setup(parameters)
             fem = self._matrix(parameters, setup, report)
-            outputs = self._measure(parameters, setup, fem)
+            nominal = fem.images.get(float(parameters.focus_nm))
+            if nominal is None:
+                nominal = image(
+                    setup.clip, setup.optics, defocus_nm=parameters.focus_nm,
+                    method=self.settings.method, backend=self._backend,
+                )  # fmt: skip
+            outputs = self._measure(parameters, setup, fem, nominal)
+            wall = time.perf_counter() - started
+            signals = self._signals(parameters, setup, fem, outputs, nominal, wall)
         except SimulationError:
             raise
         except ValueError as exc:  # a parameter the physics cannot honour: say which
             raise SimulationError(f"physics simulation failed: {exc}") from exc
-        wall = time.perf_counter() - started
-        signals = self._signals(parameters, setup, fem, outputs, wall)
-        report(1.0, "done")
         kernels = self._kernels(parameters, setup)
         compute = ComputeStats(
             simulator=f"{self.name} {VERSION}",
             backend=self._backend.name,
             device=self._backend.device,
             method=self.settings.method,
-            wall_time_s=wall,
+            wall_time_s=time.perf_counter() - started,
             grid_shape=setup.clip.shape,
             kernels=kernels.count if kernels else None,
             energy_captured=min(kernels.energy_captured, 1.0) if kernels else None,
         )
-        return SimulationResult(job_id=job_id, signals=signals, compute=compute, **outputs)
+        report(1.0, "done")
+        result = SimulationResult(job_id=job_id, signals=signals, compute=compute, **outputs)
+        return Simulation(result, setup, fem, nominal)
 
     # --- steps --------------------------------------------------------------------------------
 
@@ -174,7 +198,7 @@ class PhysicsSimulator(SimulatorPort):
     def _matrix(
         self, job: JobParameters, setup: Setup, report: ProgressCallback
     ) -> FocusExposureMatrix:
-        span = setup.profile.required_dof_nm
+        span = self.settings.focus_span * setup.profile.required_dof_nm
         focus = job.focus_nm + np.linspace(-span, span, self.settings.focus_points)
         dose = job.dose_mj_cm2 * np.linspace(
             1 - self.settings.dose_span, 1 + self.settings.dose_span, self.settings.dose_points
@@ -186,16 +210,9 @@ class PhysicsSimulator(SimulatorPort):
         )  # fmt: skip
 
     def _measure(
-        self, job: JobParameters, setup: Setup, fem: FocusExposureMatrix
+        self, job: JobParameters, setup: Setup, fem: FocusExposureMatrix, nominal: np.ndarray
     ) -> dict[str, Any]:
         profile, clip, cut = setup.profile, setup.clip, setup.cut
-        nominal = image(
-            clip,
-            setup.optics,
-            defocus_nm=job.focus_nm,
-            method=self.settings.method,
-            backend=self._backend,
-        )
         cd = cd_at(clip, nominal, setup.resist, job.dose_mj_cm2, cut)
         window = pw.dose_window(
             fem.cd_nm,
@@ -252,15 +269,8 @@ class PhysicsSimulator(SimulatorPort):
             return None
         return float((cds[1] - cds[0]) / (2 * bias))
 
-    def _image_error(self, job: JobParameters, setup: Setup) -> float:
+    def _image_error(self, job: JobParameters, setup: Setup, coarse: np.ndarray) -> float:
         """Relative L2 error of the nominal image against the same clip on a grid twice as fine."""
-        coarse = image(
-            setup.clip,
-            setup.optics,
-            defocus_nm=job.focus_nm,
-            method=self.settings.method,
-            backend=self._backend,
-        )
         fine_job = job.model_copy(update={"grid_size_nm": setup.clip.pixel_nm / 2})
         fine_clip, _ = clip_for(fine_job)
         fine = image(
@@ -284,6 +294,7 @@ class PhysicsSimulator(SimulatorPort):
         setup: Setup,
         fem: FocusExposureMatrix,
         outputs: dict[str, Any],
+        nominal: np.ndarray,
         wall: float,
     ) -> TradeoffSignals:
         profile = setup.profile
@@ -305,7 +316,7 @@ class PhysicsSimulator(SimulatorPort):
                 dose_sigma_fraction=profile.dose_sigma_fraction, tolerance=profile.cd_tolerance_fraction,
             )
         )  # fmt: skip
-        error = self._image_error(job, setup)
+        error = self._image_error(job, setup, nominal)
         speed = float(
             tradeoffs.speed_vs_accuracy(error, wall, time_budget_s=self.settings.time_budget_s)
         )
