@@ -16,7 +16,7 @@ def test_help_lists_the_commands() -> None:
 
 
 def test_demo_shows_both_reference_cells_and_a_rejected_job() -> None:
-    result = CliRunner().invoke(cli, ["demo"], terminal_width=200)
+    result = CliRunner().invoke(cli, ["demo"], env={"COLUMNS": "160"})
     assert result.exit_code == 0, result.output
     out = result.output
     assert "ArF immersion scanner" in out
@@ -27,6 +27,8 @@ def test_demo_shows_both_reference_cells_and_a_rejected_job() -> None:
     assert "must exceed the resolution limit" in out
     assert "illegal job transition" in out
     assert "Not built yet" in out
+    assert "EUV 16/32" in out
+    assert "community reference 0.4355" in out
 
 
 def test_config_shows_settings_and_adapters() -> None:

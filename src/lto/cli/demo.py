@@ -8,6 +8,8 @@ domain events they record. It ends by listing what is not built yet.
 
 from __future__ import annotations
 
+import time
+
 from rich.console import Console
 from rich.table import Table
 
@@ -24,9 +26,10 @@ from lto.atlas import (
 )
 from lto.atlas.examples import reference_fab
 from lto.bootstrap import bootstrap
+from lto.matrix import iccad
+from lto.matrix.adapters.physics import PhysicsSimulator
 
 NOT_YET_BUILT = [
-    ("matrix", "the imaging + resist physics engine (numpy / cupy) and simulator adapters"),
     ("daedalus", "the surrogate ensemble with 95% intervals and out-of-distribution flags"),
     ("metis", "Optuna optimisation and the MLflow model registry"),
     ("capricorn", "database, outbox, broker, worker and the REST API"),
@@ -36,10 +39,10 @@ NOT_YET_BUILT = [
 ARF_JOB = JobParameters(
     na=1.35,
     wavelength_nm="193 nm",
-    dose_mj_cm2="30 mJ/cm^2",
+    dose_mj_cm2="44.5 mJ/cm^2",
     sigma=0.9,
     sigma_inner=0.6,
-    illumination="annular",
+    illumination="dipole",
     resist_thickness_nm=90,
     grid_size_nm=1,
     target_cd_nm=40,
@@ -49,14 +52,14 @@ ARF_JOB = JobParameters(
 EUV_JOB = JobParameters(
     na=0.33,
     wavelength_nm="13.5 nm",
-    dose_mj_cm2="45 mJ/cm^2",
+    dose_mj_cm2="67.8 mJ/cm^2",
     sigma=0.8,
     sigma_inner=0.5,
     illumination="dipole",
     resist_thickness_nm=35,
     grid_size_nm=0.5,
-    target_cd_nm=14,
-    pitch_nm=28,
+    target_cd_nm=16,
+    pitch_nm=32,
     job_class="critical",
     submitted_by="demo",
 )
@@ -132,6 +135,34 @@ def run_demo(console: Console | None = None) -> None:
         except IllegalTransition as exc:
             console.print(f"    [dim]guarded: {exc}[/dim]")
 
+    console.rule("Physics: imaging, resist and the focus-exposure matrix (lto.matrix)")
+    simulator = PhysicsSimulator()
+    table = Table(
+        "job", "CD nm", "size dose", "DoF nm", "EL %", "NILS", "MEEF", "yield risk", "health", "s"
+    )
+    for label, params in (("ArF-i 40/80", ARF_JOB), ("EUV 16/32", EUV_JOB)):
+        result = simulator.run(label, params)
+        signals = result.signals
+        assert signals is not None
+        table.add_row(
+            label, _num(result.cd_nm), _num(result.dose_to_size_mj_cm2), _num(result.depth_of_focus_nm, 0),
+            _num(result.exposure_latitude_pct), _num(result.nils, 2), _num(result.meef, 2),
+            f"{signals.yield_risk:.3f}", f"{signals.overall_health:.2f}", f"{result.compute.wall_time_s:.2f}",
+        )  # fmt: skip
+    console.print(table)
+    clip = iccad.load_clip("M1_test1")
+    started = time.perf_counter()
+    peak = float(iccad.reference_image(clip).max())
+    console.print(
+        f"  ICCAD-2013 M1_test1 (2048² at 1 nm, 24 SOCS kernels): peak intensity {peak:.4f} "
+        f"(community reference 0.4355) in {time.perf_counter() - started:.3f} s"
+    )
+    console.print("  pictures of any job: lto simulate ... --plot DIR")
+
     console.rule("Not built yet")
     for context, what in NOT_YET_BUILT:
         console.print(f"  lto.{context:<10} {what}")
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"

@@ -34,6 +34,14 @@ class ArrayBackend(Protocol):
 
     def irfft2(self, value: Array, shape: tuple[int, int]) -> Array: ...
 
+    def fft(self, value: Array, axis: int) -> Array: ...
+
+    def ifft(self, value: Array, axis: int) -> Array: ...
+
+    def rfft(self, value: Array, axis: int) -> Array: ...
+
+    def irfft(self, value: Array, n: int, axis: int) -> Array: ...
+
     def accumulate_intensity(self, fields: Array, weights: Array) -> Array:
         """Σ_k w_k |fields[k]|² over the first axis, as a real array of one field's shape."""
         ...
@@ -72,6 +80,26 @@ class NumpyBackend:
         from scipy import fft
 
         return np.asarray(fft.irfft2(value, s=shape, workers=self.workers))
+
+    def fft(self, value: Array, axis: int) -> np.ndarray:
+        from scipy import fft
+
+        return np.asarray(fft.fft(value, axis=axis, workers=self.workers))
+
+    def ifft(self, value: Array, axis: int) -> np.ndarray:
+        from scipy import fft
+
+        return np.asarray(fft.ifft(value, axis=axis, workers=self.workers))
+
+    def rfft(self, value: Array, axis: int) -> np.ndarray:
+        from scipy import fft
+
+        return np.asarray(fft.rfft(value, axis=axis, workers=self.workers))
+
+    def irfft(self, value: Array, n: int, axis: int) -> np.ndarray:
+        from scipy import fft
+
+        return np.asarray(fft.irfft(value, n=n, axis=axis, workers=self.workers))
 
     def accumulate_intensity(self, fields: Array, weights: Array) -> np.ndarray:
         power = fields.real**2
@@ -124,6 +152,18 @@ class CupyBackend:
 
     def irfft2(self, value: Array, shape: tuple[int, int]) -> Array:
         return self.xp.fft.irfft2(value, s=shape)
+
+    def fft(self, value: Array, axis: int) -> Array:
+        return self.xp.fft.fft(value, axis=axis)
+
+    def ifft(self, value: Array, axis: int) -> Array:
+        return self.xp.fft.ifft(value, axis=axis)
+
+    def rfft(self, value: Array, axis: int) -> Array:
+        return self.xp.fft.rfft(value, axis=axis)
+
+    def irfft(self, value: Array, n: int, axis: int) -> Array:
+        return self.xp.fft.irfft(value, n=n, axis=axis)
 
     def accumulate_intensity(self, fields: Array, weights: Array) -> Array:
         cp = self.xp
