@@ -7,8 +7,13 @@ The API, the worker, the CLI and the web app all call ``bootstrap()`` and receiv
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from lto.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from lto.matrix.ports import SimulatorPort
 
 
 class ConfigurationError(RuntimeError):
@@ -52,6 +57,23 @@ class Application:
     array_backend: str
     components: dict[str, str] = field(default_factory=dict)
 
+    @cached_property
+    def simulator(self) -> SimulatorPort:
+        """The simulator adapter the settings choose, built on first use (numpy/scipy load then)."""
+        return build_simulator(self.settings, self.array_backend)
+
+
+def build_simulator(settings: Settings, array_backend: str) -> SimulatorPort:
+    if settings.simulator == "external":
+        from lto.matrix.adapters.external import ExternalProcessSimulator
+
+        return ExternalProcessSimulator(
+            settings.external_simulator_command, timeout_s=settings.external_simulator_timeout_s
+        )
+    from lto.matrix.adapters.physics import PhysicsSettings, PhysicsSimulator
+
+    return PhysicsSimulator(PhysicsSettings(backend=array_backend))
+
 
 def bootstrap(settings: Settings | None = None, *, create_dirs: bool = True) -> Application:
     settings = settings or load_settings()
@@ -63,5 +85,10 @@ def bootstrap(settings: Settings | None = None, *, create_dirs: bool = True) -> 
         "broker": settings.broker_url.split(":", 1)[0],
         "model registry": "mlflow " + settings.mlflow_tracking_uri.split(":", 1)[0],
         "array backend": backend,
+        "simulator": (
+            f"external: {settings.external_simulator_command}"
+            if settings.simulator == "external"
+            else f"built-in physics ({backend})"
+        ),
     }
     return Application(settings=settings, array_backend=backend, components=components)

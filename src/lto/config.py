@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     )
     mlflow_tracking_uri: str = Field(default="", description="sqlite store in data_dir by default")
     array_backend: ArrayBackendName = "numpy"
+    simulator: Literal["builtin", "external"] = "builtin"
+    external_simulator_command: str = Field(
+        default="",
+        description="command with {input} {output} placeholders (docs/external-simulators.md)",
+    )
+    external_simulator_timeout_s: float = Field(default=600.0, gt=0)
     api_url: str = "http://127.0.0.1:8000"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -74,6 +80,15 @@ class Settings(BaseSettings):
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _external_needs_a_command(self) -> Settings:
+        if self.simulator == "external" and not self.external_simulator_command.strip():
+            raise ValueError(
+                "LTO_EXTERNAL_SIMULATOR_COMMAND is required when LTO_SIMULATOR=external "
+                "(e.g. 'prolith-wrapper --job {input} --result {output}')"
+            )
+        return self
 
     @model_validator(mode="after")
     def _embedded_defaults(self) -> Settings:

@@ -14,6 +14,7 @@ def test_bootstrap_wires_the_embedded_defaults() -> None:
         "broker": "memory",
         "model registry": "mlflow sqlite",
         "array backend": "numpy",
+        "simulator": "built-in physics (numpy)",
     }
     assert app.settings.data_dir.is_dir()
 
@@ -34,3 +35,25 @@ def test_bootstrap_refuses_cupy_here_when_no_gpu(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr("lto.bootstrap.cuda_device_count", lambda: 0)
     with pytest.raises(ConfigurationError):
         bootstrap(load_settings(array_backend="cupy"))
+
+
+def test_the_simulator_port_is_wired_from_settings() -> None:
+    from lto.matrix.adapters.external import ExternalProcessSimulator
+    from lto.matrix.adapters.physics import PhysicsSimulator
+
+    builtin = bootstrap().simulator
+    assert isinstance(builtin, PhysicsSimulator)
+    assert builtin.health()["backend"] == "numpy"
+    external = bootstrap(
+        load_settings(simulator="external", external_simulator_command="prolith {input} {output}")
+    )
+    assert isinstance(external.simulator, ExternalProcessSimulator)
+    assert external.components["simulator"] == "external: prolith {input} {output}"
+
+
+def test_an_external_simulator_needs_its_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("LTO_SIMULATOR", "external")
+    with pytest.raises(ValidationError, match="LTO_EXTERNAL_SIMULATOR_COMMAND is required"):
+        load_settings()

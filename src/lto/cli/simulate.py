@@ -64,7 +64,9 @@ def run(
         errors.print(
             f"[yellow]warning[/yellow] {violation} (the physics runs anyway)", highlight=False
         )
-    simulator = PhysicsSimulator(PhysicsSettings(**options))
+    from lto.bootstrap import bootstrap
+
+    simulator = PhysicsSimulator(PhysicsSettings(backend=bootstrap().array_backend, **options))
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
