@@ -2,7 +2,8 @@
 
 They follow real process flows: HMDS prime and resist coat, post-apply bake, exposure,
 post-exposure bake, TMAH develop, CD-SEM, etch. The ArF-immersion cell is a 1.35 NA water
-immersion scanner with an annular/dipole illuminator; the EUV cell a 0.33 NA scanner.
+immersion scanner, the EUV cell a 0.33 NA scanner; both illuminators offer every source shape
+(conventional, annular, dipole, quadrupole, freeform).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from lto.atlas.streams import (
     ResistStream,
     WaferLot,
 )
-from lto.atlas.technology import ARF_IMMERSION, EUV, IlluminationShape
+from lto.atlas.technology import ARF_IMMERSION, EUV
 from lto.atlas.units import Length, NumericalAperture, PartialCoherence
 
 
@@ -85,15 +86,6 @@ def arf_immersion_cell() -> LithoCell:
         max_na=NumericalAperture(1.35),
         min_na=NumericalAperture(0.85),
         max_sigma=PartialCoherence(0.98),
-        illumination=frozenset(
-            {
-                IlluminationShape.CONVENTIONAL,
-                IlluminationShape.ANNULAR,
-                IlluminationShape.DIPOLE,
-                IlluminationShape.QUADRUPOLE,
-                IlluminationShape.PIXELATED,
-            }
-        ),
     )
     cell = LithoCell("ArF-i cell 1 (M1, 80 nm pitch)", scanner)
     _process_flow(cell, ARF_CAR, thickness_nm=90.0, peb_c=100.0, lot="LOT-ARF-0001")
@@ -111,17 +103,8 @@ def euv_cell() -> LithoCell:
         max_na=NumericalAperture(0.33),
         min_na=NumericalAperture(0.33),
         max_sigma=PartialCoherence(0.9),
-        illumination=frozenset(
-            {
-                IlluminationShape.CONVENTIONAL,
-                IlluminationShape.ANNULAR,
-                IlluminationShape.DIPOLE,
-                IlluminationShape.QUADRUPOLE,
-                IlluminationShape.PIXELATED,
-            }
-        ),
     )
-    cell = LithoCell("EUV cell 1 (M0, 28 nm pitch)", scanner)
+    cell = LithoCell("EUV cell 1 (M0, 32 nm pitch)", scanner)
     _process_flow(cell, EUV_CAR, thickness_nm=35.0, peb_c=90.0, lot="LOT-EUV-0001")
     return cell
 

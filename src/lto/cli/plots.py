@@ -10,6 +10,7 @@ images at equal aspect with nm axes; the source in sigma coordinates inside the 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +40,14 @@ def write_pictures(simulation: Simulation, job: JobParameters, folder: Path) -> 
         draw(simulation, job, path)
         written.append(path)
     return written
+
+
+def _save(figure: Any, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
 
 
 def _extent(simulation: Simulation) -> list[float]:
@@ -80,9 +89,7 @@ def _aerial(simulation: Simulation, job: JobParameters, path: Path) -> None:
         xlabel="x (nm)", ylabel="intensity (clear field = 1)", title="cross-section at the cut line"
     )
     bottom.legend(loc="best", fontsize="small")
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    _save(figure, path)
 
 
 def _resist(simulation: Simulation, job: JobParameters, path: Path) -> None:
@@ -114,9 +121,7 @@ def _resist(simulation: Simulation, job: JobParameters, path: Path) -> None:
         ylabel="y (nm)",
         title=f"resist (grey) and its contour at {job.dose_mj_cm2:g} mJ/cm²; CD {'—' if cd is None else f'{cd:.1f} nm'}",
     )
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    _save(figure, path)
 
 
 def _bossung(simulation: Simulation, job: JobParameters, path: Path) -> None:
@@ -140,9 +145,7 @@ def _bossung(simulation: Simulation, job: JobParameters, path: Path) -> None:
         axes.axvline(best, color="black", linestyle=":", label=f"best focus {best:+.1f} nm")
     axes.set(xlabel=FOCUS_LABEL, ylabel="CD (nm)", title="Bossung curves (one per dose, mJ/cm²)")
     axes.legend(fontsize="x-small", ncol=2, loc="best")
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    _save(figure, path)
 
 
 def _window(simulation: Simulation, job: JobParameters, path: Path) -> None:
@@ -189,9 +192,7 @@ def _window(simulation: Simulation, job: JobParameters, path: Path) -> None:
         )
     axes.set(xlabel=FOCUS_LABEL, ylabel=DOSE_LABEL, title="focus-exposure process window")
     axes.legend(fontsize="small", loc="best")
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    _save(figure, path)
 
 
 def _source(simulation: Simulation, job: JobParameters, path: Path) -> None:
@@ -214,6 +215,4 @@ def _source(simulation: Simulation, job: JobParameters, path: Path) -> None:
         ylabel="σy",
         title=f"source: {source.description}",
     )
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    _save(figure, path)

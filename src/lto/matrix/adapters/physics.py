@@ -157,10 +157,7 @@ class PhysicsSimulator(SimulatorPort):
             fem = self._matrix(parameters, setup, report)
             nominal = fem.images.get(float(parameters.focus_nm))
             if nominal is None:
-                nominal = image(
-                    setup.clip, setup.optics, defocus_nm=parameters.focus_nm,
-                    method=self.settings.method, backend=self._backend,
-                )  # fmt: skip
+                nominal = self._image(setup.clip, setup, parameters.focus_nm)
             outputs = self._measure(parameters, setup, fem, nominal)
             wall = time.perf_counter() - started
             signals = self._signals(parameters, setup, fem, outputs, nominal, wall)
@@ -184,6 +181,15 @@ class PhysicsSimulator(SimulatorPort):
         return Simulation(result, setup, fem, nominal)
 
     # --- steps --------------------------------------------------------------------------------
+
+    def _image(self, clip: Clip, setup: Setup, focus_nm: float) -> np.ndarray:
+        return image(
+            clip,
+            setup.optics,
+            defocus_nm=focus_nm,
+            method=self.settings.method,
+            backend=self._backend,
+        )
 
     def _kernels(self, job: JobParameters, setup: Setup) -> SocsKernels | None:
         """The nominal focus's SOCS kernels (from the cache the matrix filled)."""
@@ -257,13 +263,7 @@ class PhysicsSimulator(SimulatorPort):
             if not 0 < mask_cd < job.pitch_nm:
                 return None
             clip, cut = clip_for(job, mask_cd)
-            intensity = image(
-                clip,
-                setup.optics,
-                defocus_nm=job.focus_nm,
-                method=self.settings.method,
-                backend=self._backend,
-            )
+            intensity = self._image(clip, setup, job.focus_nm)
             cds.append(cd_at(clip, intensity, setup.resist, job.dose_mj_cm2, cut))
         if not np.all(np.isfinite(cds)):
             return None
@@ -273,13 +273,7 @@ class PhysicsSimulator(SimulatorPort):
         """Relative L2 error of the nominal image against the same clip on a grid twice as fine."""
         fine_job = job.model_copy(update={"grid_size_nm": setup.clip.pixel_nm / 2})
         fine_clip, _ = clip_for(fine_job)
-        fine = image(
-            fine_clip,
-            setup.optics,
-            defocus_nm=job.focus_nm,
-            method=self.settings.method,
-            backend=self._backend,
-        )
+        fine = self._image(fine_clip, setup, job.focus_nm)
         # the coarse pixel i spans the fine pixels 2i and 2i+1: compare pixel averages
         rows = fine.shape[0] // coarse.shape[0]
         cols = fine.shape[1] // coarse.shape[1]
