@@ -43,7 +43,7 @@ class CutLine:
         return np.asarray(values[list(self.rows)].mean(axis=0))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FocusExposureMatrix:
     focus_nm: np.ndarray  # (F,)
     dose_mj_cm2: np.ndarray  # (D,)

@@ -57,7 +57,7 @@ class PhysicsSettings:
     backend: str = "numpy"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Simulation:
     """A result with what it was computed from, for pictures and inspection."""
 
