@@ -197,10 +197,11 @@ def _window(simulation: Simulation, job: JobParameters, path: Path) -> None:
 
 def _source(simulation: Simulation, job: JobParameters, path: Path) -> None:
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Circle
 
     source = simulation.setup.optics.source
     figure, axes = plt.subplots(figsize=(5, 5))
-    axes.add_patch(plt.Circle((0, 0), 1.0, fill=False, color="grey"))
+    axes.add_patch(Circle((0, 0), 1.0, fill=False, color="grey"))
     axes.scatter(
         source.sx,
         source.sy,
