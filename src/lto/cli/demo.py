@@ -138,8 +138,9 @@ def run_demo(console: Console | None = None) -> None:
     console.rule("Physics: imaging, resist and the focus-exposure matrix (lto.matrix)")
     simulator = PhysicsSimulator()
     table = Table(
-        "job", "CD nm", "size dose", "DoF nm", "EL %", "NILS", "MEEF", "yield risk", "health", "s"
-    )
+        "job", "CD", "E size", "DoF", "EL%", "NILS", "MEEF", "risk", "health", "s",
+        caption="CD and DoF (at 5% EL) in nm, dose to size in mJ/cm²; risk = yield risk",
+    )  # fmt: skip
     for label, params in (("ArF-i 40/80", ARF_JOB), ("EUV 16/32", EUV_JOB)):
         result = simulator.run(label, params)
         signals = result.signals
