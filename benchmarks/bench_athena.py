@@ -14,10 +14,10 @@ reference, then 1 M current values) and warm (reference prepared once, as monito
 from __future__ import annotations
 
 import platform
-import time
 from collections.abc import Callable
 
 import numpy as np
+from timing import best_of
 
 from lto.athena.drift import PsiReference, psi
 from lto.athena.tradeoffs import (
@@ -34,13 +34,7 @@ REPEATS = 5
 
 
 def best_time(work: Callable[[], object]) -> float:
-    work()  # warm up
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return best_of(work, REPEATS, warm_up=True)
 
 
 def one_pass(*arrays: np.ndarray) -> Callable[[], object]:

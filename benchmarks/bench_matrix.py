@@ -15,10 +15,10 @@ from __future__ import annotations
 import os
 import platform
 import time
-from collections.abc import Callable
 
 import numpy as np
 from scipy import fft
+from timing import best_of
 
 from lto.atlas.materials import ARF_CAR
 from lto.matrix import sources
@@ -27,15 +27,6 @@ from lto.matrix.iccad import CLIPS, load_clip, load_kernels, naive_reference_ima
 from lto.matrix.imaging import aerial_image, clear_kernel_cache, hopkins_image, hopkins_kernels
 from lto.matrix.masks import contact_array, line_space
 from lto.matrix.resist import ResistModel
-
-
-def best_of(work: Callable[[], object], repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def iccad() -> None:
