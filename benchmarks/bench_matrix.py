@@ -122,7 +122,7 @@ def matrices() -> None:
         )  # one cached-kernel image
         clear_kernel_cache()
         one_cold = best_of(
-            lambda c=clip: (clear_kernel_cache(), image(c, optics, defocus_nm=17.0)), repeats=1
+            lambda c=clip: (clear_kernel_cache(), image(c, optics, defocus_nm=17.0)), repeats=3
         )
         printed = int(np.isfinite(fem.cd_nm).sum())
         print(
