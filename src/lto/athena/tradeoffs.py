@@ -93,7 +93,7 @@ def yield_risk(
     (dose_sigma_fraction · dose_mean)²), independent. The integral is a quadrature: the surface
     is refined ``refine`` times per interval (cubic spline; linear if anything failed to print),
     each refined node weighted by its cell's exact Gaussian mass times the share of the cell in
-    spec (see ``in_spec_fraction``); beyond the grid the edge values hold.
+    spec (see ``_in_spec_share``); beyond the grid the edge values hold.
     """
     focus = check_grid(focus_nm, "focus_nm")
     doses = check_grid(dose, "dose")
@@ -160,7 +160,7 @@ def yield_risk(
 
 
 # Jobs are integrated in chunks of about this many surface values, so that the dozen
-# temporaries of ``in_spec_fraction`` stay in cache instead of streaming through memory.
+# temporaries of ``_in_spec_share`` stay in cache instead of streaming through memory.
 _CHUNK_VALUES = 1 << 18
 
 

@@ -170,25 +170,50 @@ def abbe_image(
 ) -> np.ndarray:
     """Σ_s w_s |IFFT(M(f) · P(f + f_s))|² over the source points."""
     array = _check_mask(mask, pixel_nm)
+    band, pupils = _source_pupils(
+        array.shape, pixel_nm, wavelength_nm=wavelength_nm, na=na, source=source,
+        defocus_nm=defocus_nm, medium_index=medium_index, aberrations=aberrations,
+    )  # fmt: skip
+    return _image_through(array, band, pupils, source.weights, get_backend(backend))
+
+
+def _source_pupils(
+    shape: tuple[int, int],
+    pixel_nm: float,
+    *,
+    wavelength_nm: float,
+    na: float,
+    source: Source,
+    defocus_nm: float,
+    medium_index: float,
+    aberrations: Mapping[int, float] | None,
+) -> tuple[Band, np.ndarray]:
+    """The band a source needs, and P(f + f_s) on it: shape (source points, bins)."""
     _check_optics(wavelength_nm, na, medium_index)
-    engine = get_backend(backend)
     cutoff = na / wavelength_nm
     band = band_for(
-        array.shape, pixel_nm, field_radius=cutoff * (1 + source.max_sigma), pupil_radius=cutoff
+        shape, pixel_nm, field_radius=cutoff * (1 + source.max_sigma), pupil_radius=cutoff
     )
-    spectrum = mask_spectrum(array, band, engine)
-    shifts_x, shifts_y = source.sx * cutoff, source.sy * cutoff
     pupils = pupil_function(
-        band.fx[None, :] + shifts_x[:, None],
-        band.fy[None, :] + shifts_y[:, None],
+        band.fx[None, :] + source.sx[:, None] * cutoff,
+        band.fy[None, :] + source.sy[:, None] * cutoff,
         wavelength_nm=wavelength_nm,
         na=na,
         defocus_nm=defocus_nm,
         medium_index=medium_index,
         aberrations=aberrations,
     )
-    spectra = engine.asarray(pupils) * spectrum[None, :]
-    return intensity_from_spectra(spectra, source.weights, band, engine)
+    return band, pupils
+
+
+def _image_through(
+    array: np.ndarray, band: Band, transfer: Any, weights: Any, engine: ArrayBackend
+) -> np.ndarray:
+    """Σ_j w_j |IDFT(M · transfer[j])|²: the mask's spectrum through each transfer function."""
+    spectrum = mask_spectrum(array, band, engine)
+    return intensity_from_spectra(
+        engine.asarray(transfer) * spectrum[None, :], weights, band, engine
+    )
 
 
 # --- Hopkins / SOCS ------------------------------------------------------------------------
@@ -235,7 +260,6 @@ def hopkins_kernels(
     of A·√w, found without forming the TCC. Kernels are kept until ``energy`` of the trace is
     captured (or ``max_kernels`` are kept).
     """
-    _check_optics(wavelength_nm, na, medium_index)
     key = (
         tuple(shape), pixel_nm, wavelength_nm, na, source.key(), defocus_nm, medium_index,
         tuple(sorted((aberrations or {}).items())), max_kernels, energy,
@@ -243,20 +267,13 @@ def hopkins_kernels(
     if key in _KERNEL_CACHE:
         _KERNEL_CACHE.move_to_end(key)
         return _KERNEL_CACHE[key]
-    cutoff = na / wavelength_nm
-    band = band_for(
-        shape, pixel_nm, field_radius=cutoff * (1 + source.max_sigma), pupil_radius=cutoff
+    band, pupils = _source_pupils(
+        shape, pixel_nm, wavelength_nm=wavelength_nm, na=na, source=source,
+        defocus_nm=defocus_nm, medium_index=medium_index, aberrations=aberrations,
+    )  # fmt: skip
+    u, singular, _ = np.linalg.svd(
+        (pupils * np.sqrt(source.weights)[:, None]).T, full_matrices=False
     )
-    pupils = pupil_function(
-        band.fx[:, None] + source.sx[None, :] * cutoff,
-        band.fy[:, None] + source.sy[None, :] * cutoff,
-        wavelength_nm=wavelength_nm,
-        na=na,
-        defocus_nm=defocus_nm,
-        medium_index=medium_index,
-        aberrations=aberrations,
-    )
-    u, singular, _ = np.linalg.svd(pupils * np.sqrt(source.weights)[None, :], full_matrices=False)
     eigenvalues = singular**2
     cumulative = np.cumsum(eigenvalues) / eigenvalues.sum()
     keep = int(np.searchsorted(cumulative, energy) + 1)
@@ -281,10 +298,9 @@ def hopkins_image(
         raise ValueError(
             f"mask: shape {array.shape} differs from the kernels' grid {kernels.band.shape}"
         )
-    engine = get_backend(backend)
-    spectrum = mask_spectrum(array, kernels.band, engine)
-    spectra = engine.asarray(kernels.kernels) * spectrum[None, :]
-    return intensity_from_spectra(spectra, kernels.eigenvalues, kernels.band, engine)
+    return _image_through(
+        array, kernels.band, kernels.kernels, kernels.eigenvalues, get_backend(backend)
+    )
 
 
 # --- the public notebook API ---------------------------------------------------------------
@@ -343,7 +359,6 @@ def socs_image(
     ky, kx = np.meshgrid(np.arange(a) - a // 2, np.arange(b) - b // 2, indexing="ij")
     small = (_small_size(ny, a - 1), _small_size(nx, b - 1))
     band = Band((ny, nx), 1.0, ky.ravel(), kx.ravel(), small)
-    engine = get_backend(backend)
-    spectrum = mask_spectrum(array, band, engine)
-    spectra = engine.asarray(stack.reshape(stack.shape[0], -1)) * spectrum[None, :]
-    return intensity_from_spectra(spectra, scale, band, engine)
+    return _image_through(
+        array, band, stack.reshape(stack.shape[0], -1), scale, get_backend(backend)
+    )
