@@ -20,11 +20,31 @@ from numpy.typing import NDArray
 Polygon = Sequence[tuple[float, float]]
 
 
+@dataclass(frozen=True)
+class Drawing:
+    """What a clip was rasterised from, so that it can be drawn again on a finer grid."""
+
+    polygons: tuple[Polygon, ...]
+    dark_features: bool = True
+    kind: str = "binary"
+    transmission: float = 0.06
+
+
 @dataclass(frozen=True, eq=False)
 class Clip:
     transmission: NDArray[np.generic]  # real or complex, (ny, nx)
     pixel_nm: float
     description: str = ""
+    drawing: Drawing | None = None
+
+    def refined(self, factor: int) -> Clip:
+        """The same period drawn with pixels ``factor`` times smaller (a discretisation reference)."""
+        if self.drawing is None:
+            raise ValueError("clip: it has no drawing to rasterise again; build it with drawn()")
+        ny, nx = self.shape
+        return drawn(
+            self.drawing, (ny * factor, nx * factor), self.pixel_nm / factor, self.description
+        )
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -135,6 +155,15 @@ def rasterise(
     return result if kind == "attenuated" else result.real.astype(np.float64)
 
 
+def drawn(drawing: Drawing, shape: tuple[int, int], pixel_nm: float, description: str) -> Clip:
+    """Rasterise a drawing into a clip that remembers it."""
+    mask = rasterise(
+        drawing.polygons, shape, pixel_nm, dark_features=drawing.dark_features,
+        kind=drawing.kind, transmission=drawing.transmission,
+    )  # fmt: skip
+    return Clip(mask, pixel_nm, description, drawing)
+
+
 def line_space(
     pitch_nm: float,
     cd_nm: float,
@@ -155,8 +184,10 @@ def line_space(
         (left + cd_nm, rows * pixel),
         (left + cd_nm, 0.0),
     ]
-    mask = rasterise([rectangle], (rows, nx), pixel, kind=kind, transmission=transmission)
-    return Clip(mask, pixel, f"{cd_nm:g} nm lines at {pitch_nm:g} nm pitch ({kind})")
+    drawing = Drawing((rectangle,), kind=kind, transmission=transmission)
+    return drawn(
+        drawing, (rows, nx), pixel, f"{cd_nm:g} nm lines at {pitch_nm:g} nm pitch ({kind})"
+    )
 
 
 def contact_array(
@@ -176,14 +207,11 @@ def contact_array(
     ny = max(1, round(pitch_y_nm / pixel))
     x0, y0 = (pitch_x_nm - size_x_nm) / 2, (ny * pixel - size_y_nm) / 2
     hole = [(x0, y0), (x0, y0 + size_y_nm), (x0 + size_x_nm, y0 + size_y_nm), (x0 + size_x_nm, y0)]
-    mask = rasterise(
-        [hole], (ny, nx), pixel, dark_features=False, kind=kind, transmission=transmission
+    drawing = Drawing((hole,), dark_features=False, kind=kind, transmission=transmission)
+    description = (
+        f"{size_x_nm:g}×{size_y_nm:g} nm contacts at {pitch_x_nm:g}×{pitch_y_nm:g} nm pitch"
     )
-    return Clip(
-        mask,
-        pixel,
-        f"{size_x_nm:g}×{size_y_nm:g} nm contacts at {pitch_x_nm:g}×{pitch_y_nm:g} nm pitch",
-    )
+    return drawn(drawing, (ny, nx), pixel, description)
 
 
 def line_end(
@@ -208,8 +236,8 @@ def line_end(
         (left + cd_nm, bottom + length_nm),
         (left + cd_nm, bottom),
     ]
-    mask = rasterise([line], (ny, nx), pixel, kind=kind)
-    return Clip(mask, pixel, f"line ends: {cd_nm:g} nm lines, {gap_nm:g} nm tip-to-tip gap")
+    description = f"line ends: {cd_nm:g} nm lines, {gap_nm:g} nm tip-to-tip gap"
+    return drawn(Drawing((line,), kind=kind), (ny, nx), pixel, description)
 
 
 def read_layout(
@@ -253,5 +281,5 @@ def read_layout(
     nx, pixel = _grid(x1 - x0, pixel_nm, "window")
     ny = max(1, round((y1 - y0) / pixel))
     shifted = [[(x - x0, y - y0) for x, y in p] for p in polygons]
-    mask = rasterise(shifted, (ny, nx), pixel, dark_features=dark_features, kind=kind)
-    return Clip(mask, pixel, f"{source.name}:{top.name} layer {layer}/{datatype}")
+    drawing = Drawing(tuple(shifted), dark_features=dark_features, kind=kind)
+    return drawn(drawing, (ny, nx), pixel, f"{source.name}:{top.name} layer {layer}/{datatype}")

@@ -84,3 +84,14 @@ def test_clips_are_read_from_gdsii_and_oasis(tmp_path) -> None:
         read_layout(tmp_path / "clip.gds", layer=7, pixel_nm=2.0)
     with pytest.raises(FileNotFoundError):
         read_layout(tmp_path / "missing.gds", layer=1, pixel_nm=2.0)
+
+
+def test_a_clip_can_be_drawn_again_on_a_finer_grid_with_the_same_period() -> None:
+    # 230 nm / 4 nm = 57.5 rows: the coarse grid rounds the period; the refined one must keep it
+    coarse = line_end(80, 40, 30, 200, pixel_nm=4.0)
+    fine = coarse.refined(2)
+    assert fine.shape == (2 * coarse.shape[0], 2 * coarse.shape[1])
+    assert fine.size_nm == pytest.approx(coarse.size_nm)
+    assert fine.transmission.mean() == pytest.approx(coarse.transmission.mean(), abs=1e-12)
+    with pytest.raises(ValueError, match="no drawing"):
+        type(coarse)(coarse.transmission, coarse.pixel_nm).refined(2)
