@@ -124,18 +124,11 @@ def overlap(windows: Sequence[DoseWindow]) -> DoseWindow:
 def _fine(window: DoseWindow, refine: int) -> tuple[FloatArray, FloatArray, FloatArray]:
     """The window's edges on a refined focus grid (cubic where defined everywhere); −/+inf closes."""
     fine_focus = refine_grid(window.focus_nm, refine)
-    cubic = bool(np.all(np.isfinite(window.low)))
-    matrix = interpolation_matrix(window.focus_nm, fine_focus, cubic=cubic)
-    low = np.where(np.isfinite(window.low), window.low, np.inf)
-    high = np.where(np.isfinite(window.high), window.high, -np.inf)
-    with np.errstate(invalid="ignore"):
-        fine_low = matrix @ np.where(np.isfinite(low), low, 0.0)
-        fine_high = matrix @ np.where(np.isfinite(high), high, 0.0)
-    closed = (
-        (matrix[:, ~np.isfinite(low)] > 0).any(axis=1)
-        if (~np.isfinite(low)).any()
-        else np.zeros(fine_focus.size, bool)
-    )
+    missing = ~(np.isfinite(window.low) & np.isfinite(window.high))
+    matrix = interpolation_matrix(window.focus_nm, fine_focus, cubic=not missing.any())
+    fine_low = matrix @ np.where(missing, 0.0, window.low)
+    fine_high = matrix @ np.where(missing, 0.0, window.high)
+    closed = (matrix[:, missing] > 0).any(axis=1)  # next to a focus with no window
     fine_low[closed], fine_high[closed] = np.inf, -np.inf
     return fine_focus, fine_low, fine_high
 
