@@ -1,4 +1,4 @@
-"""Scalar partially coherent imaging of a periodic mask clip (one period, FFT-based).
+"""Partially coherent imaging of a periodic mask clip (one period, FFT-based), scalar or vector.
 
 Everything here is exact for a periodic mask, and fast because the image is band-limited: a
 field passed by the pupil holds only the mask frequencies within NA(1+σ)/λ, and its intensity
@@ -6,8 +6,13 @@ only frequencies within 2NA/λ. So each field is computed on a small m×m grid j
 not to alias the intensity (m ≥ 4·NA/λ·L + 1 bins, L the clip size), the weighted intensities are
 summed there, and the sum is Fourier-interpolated once to the mask's full grid, with no loss.
 
-Normalisation: a fully clear mask images to 1.0 everywhere (source weights sum to 1 and every
-source point lies inside the pupil).
+The source is integrated exactly (``lto.matrix.source_integration``): regions of the source that
+pass the same diffraction orders are weighted by their exact area, and integrated by Gauss rules
+where defocus, aberrations or polarisation make the image vary inside them. With ``polarization``
+set, each source point contributes the three field components of its plane waves in the medium
+(``lto.matrix.polarization``).
+
+Normalisation: a fully clear mask images to 1.0 everywhere.
 """
 
 from __future__ import annotations
@@ -21,8 +26,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import fft as sfft
 
+from lto.matrix import polarization as vector
 from lto.matrix.backend import ArrayBackend, get_backend
-from lto.matrix.pupil import pupil_function
+from lto.matrix.polarization import Polarization
+from lto.matrix.pupil import aberration_rate, check_aberrations, defocus_rate, pupil_phase
+from lto.matrix.source_integration import source_quadrature
 from lto.matrix.sources import Source
 
 Method = Literal["abbe", "hopkins"]
@@ -135,22 +143,67 @@ def _fourier_upsample(small: Any, shape: tuple[int, int], backend: ArrayBackend)
     return backend.irfft(padded, n=nx, axis=1)
 
 
+def _finite(name: str, value: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: must be a number (got {value!r})") from None
+    if not np.isfinite(number):
+        raise ValueError(f"{name}: must be finite (got {value})")
+    return number
+
+
 def _check_mask(mask: ArrayLike, pixel_nm: float) -> np.ndarray:
     array = np.asarray(mask)
     if array.ndim != 2 or min(array.shape) < 1:
         raise ValueError(f"mask: must be a 2-D transmission array, got shape {array.shape}")
+    if array.dtype == np.bool_:
+        array = array.astype(np.float64)
+    if not np.issubdtype(array.dtype, np.number):
+        raise ValueError(f"mask: must hold numbers, got dtype {array.dtype}")
     if not np.all(np.isfinite(array)):
         raise ValueError("mask: transmission must be finite")
-    if not pixel_nm > 0:
+    if np.max(np.abs(array)) > 1e3:
+        raise ValueError(
+            f"mask: |transmission| must be at most 1000 (a transmission is a fraction of the "
+            f"incident field; got {np.max(np.abs(array)):.3g})"
+        )
+    pixel = _finite("pixel_nm", pixel_nm)
+    if not pixel > 0:
         raise ValueError(f"pixel_nm: must be > 0 (got {pixel_nm})")
     return array if np.iscomplexobj(array) else array.astype(np.float64, copy=False)
 
 
-def _check_optics(wavelength_nm: float, na: float, medium_index: float) -> None:
-    if not wavelength_nm > 0:
+def _check_optics(
+    wavelength_nm: float,
+    na: float,
+    medium_index: float,
+    defocus_nm: float = 0.0,
+    aberrations: Mapping[int, float] | None = None,
+    polarization: str | None = None,
+) -> None:
+    wavelength = _finite("wavelength_nm", wavelength_nm)
+    if not wavelength > 0:
         raise ValueError(f"wavelength_nm: must be > 0 (got {wavelength_nm})")
-    if not 0 < na < medium_index:
-        raise ValueError(f"na: must lie in (0, medium_index = {medium_index:g}) (got {na})")
+    index = _finite("medium_index", medium_index)
+    if not index >= 1.0:
+        raise ValueError(f"medium_index: must be ≥ 1 (got {medium_index})")
+    numerical_aperture = _finite("na", na)
+    if not 0 < numerical_aperture < index:
+        raise ValueError(f"na: must lie in (0, medium_index = {index:g}) (got {na})")
+    _finite("defocus_nm", defocus_nm)
+    check_aberrations(aberrations)
+    vector.check_polarization(polarization)
+
+
+def _check_sampling(pixel_nm: float, wavelength_nm: float, na: float) -> None:
+    """The image holds frequencies up to 2·NA/λ: coarser pixels alias it silently."""
+    nyquist = wavelength_nm / (4 * na)
+    if pixel_nm > nyquist * (1 + 1e-9):
+        raise ValueError(
+            f"pixel_nm: must be at most λ/(4·NA) = {nyquist:.3g} nm to sample the aerial image "
+            f"without aliasing (got {pixel_nm:g} nm)"
+        )
 
 
 # --- Abbe ----------------------------------------------------------------------------------
@@ -166,44 +219,68 @@ def abbe_image(
     defocus_nm: float = 0.0,
     medium_index: float = 1.0,
     aberrations: Mapping[int, float] | None = None,
+    polarization: Polarization | None = None,
     backend: str | ArrayBackend = "numpy",
 ) -> np.ndarray:
-    """Σ_s w_s |IFFT(M(f) · P(f + f_s))|² over the source points."""
+    """Σ_s w_s Σ_c |IFFT(M(f) · T_c(f + f_s))|² over the source's quadrature nodes (and the field
+    components c of vector imaging)."""
     array = _check_mask(mask, pixel_nm)
-    band, pupils = _source_pupils(
+    band, transfer, weights = transfer_functions(
         array.shape, pixel_nm, wavelength_nm=wavelength_nm, na=na, source=source,
         defocus_nm=defocus_nm, medium_index=medium_index, aberrations=aberrations,
+        polarization=polarization,
     )  # fmt: skip
-    return _image_through(array, band, pupils, source.weights, get_backend(backend))
+    return _image_through(array, band, transfer, weights, get_backend(backend))
 
 
-def _source_pupils(
+def transfer_functions(
     shape: tuple[int, int],
     pixel_nm: float,
     *,
     wavelength_nm: float,
     na: float,
     source: Source,
-    defocus_nm: float,
-    medium_index: float,
-    aberrations: Mapping[int, float] | None,
-) -> tuple[Band, np.ndarray]:
-    """The band a source needs, and P(f + f_s) on it: shape (source points, bins)."""
-    _check_optics(wavelength_nm, na, medium_index)
+    defocus_nm: float = 0.0,
+    medium_index: float = 1.0,
+    aberrations: Mapping[int, float] | None = None,
+    polarization: Polarization | None = None,
+) -> tuple[Band, np.ndarray, np.ndarray]:
+    """The band a source needs, the transfer function of every (node, field component) on it,
+    shape (rows, bins), and the rows' weights (a clear mask images to 1)."""
+    _check_optics(wavelength_nm, na, medium_index, defocus_nm, aberrations, polarization)
+    _check_sampling(pixel_nm, wavelength_nm, na)
     cutoff = na / wavelength_nm
-    band = band_for(
-        shape, pixel_nm, field_radius=cutoff * (1 + source.max_sigma), pupil_radius=cutoff
+    reach = max(source.max_sigma, source.geometry.extent if source.geometry else 0.0)
+    band = band_for(shape, pixel_nm, field_radius=cutoff * (1 + reach), pupil_radius=cutoff)
+    optics = {"wavelength_nm": wavelength_nm, "na": na, "medium_index": medium_index}
+    smoothness = defocus_rate(defocus_nm=defocus_nm, **optics) + aberration_rate(aberrations)
+    if polarization is not None:
+        smoothness += vector.variation_rate(na, medium_index)
+    orders = np.column_stack([band.fx, band.fy]) / cutoff
+    nodes = source_quadrature(source, orders, smoothness=smoothness)
+    fx = band.fx[None, :] + nodes.sx[:, None] * cutoff
+    fy = band.fy[None, :] + nodes.sy[:, None] * cutoff
+    pupils = np.where(
+        nodes.passes,
+        pupil_phase(fx, fy, defocus_nm=defocus_nm, aberrations=aberrations, **optics),
+        0.0,
     )
-    pupils = pupil_function(
-        band.fx[None, :] + source.sx[:, None] * cutoff,
-        band.fy[None, :] + source.sy[:, None] * cutoff,
-        wavelength_nm=wavelength_nm,
-        na=na,
-        defocus_nm=defocus_nm,
-        medium_index=medium_index,
-        aberrations=aberrations,
-    )
-    return band, pupils
+    if polarization is None:
+        return band, pupils, nodes.weights
+    rows, weights, clear = [], [], 0.0
+    for share, ex, ey in vector.jones_states(nodes.sx, nodes.sy, polarization):
+        fields = vector.field_components(
+            fx, fy, ex[:, None], ey[:, None], wavelength_nm=wavelength_nm, medium_index=medium_index
+        )
+        zero = vector.field_components(
+            nodes.sx * cutoff, nodes.sy * cutoff, ex, ey,
+            wavelength_nm=wavelength_nm, medium_index=medium_index,
+        )  # fmt: skip
+        clear += share * float(np.sum(nodes.weights * sum(np.abs(c) ** 2 for c in zero)))
+        for component in fields:
+            rows.append(pupils * component)
+            weights.append(share * nodes.weights)
+    return band, np.concatenate(rows), np.concatenate(weights) / clear
 
 
 def _image_through(
@@ -251,6 +328,7 @@ def hopkins_kernels(
     defocus_nm: float = 0.0,
     medium_index: float = 1.0,
     aberrations: Mapping[int, float] | None = None,
+    polarization: Polarization | None = None,
     max_kernels: int | None = None,
     energy: float = 0.9999,
 ) -> SocsKernels:
@@ -258,31 +336,37 @@ def hopkins_kernels(
 
     TCC = A·diag(w)·Aᴴ with A[f, s] = P(f + f_s); its eigenvectors are the left singular vectors
     of A·√w, found without forming the TCC. Kernels are kept until ``energy`` of the trace is
-    captured (or ``max_kernels`` are kept).
+    captured (or ``max_kernels`` are kept). In vector imaging the rows of A are every (source
+    node, field component): one set of kernels holds the TCCs of the three components summed.
+    The arrays returned are read-only: they are shared with every later caller through the cache.
     """
+    if not 0 < energy <= 1:
+        raise ValueError(f"energy: must lie in (0, 1] (got {energy})")
+    if max_kernels is not None and not max_kernels >= 1:
+        raise ValueError(f"max_kernels: must be ≥ 1 (got {max_kernels})")
     key = (
         tuple(shape), pixel_nm, wavelength_nm, na, source.key(), defocus_nm, medium_index,
-        tuple(sorted((aberrations or {}).items())), max_kernels, energy,
+        tuple(sorted((aberrations or {}).items())), polarization, max_kernels, energy,
     )  # fmt: skip
     if key in _KERNEL_CACHE:
         _KERNEL_CACHE.move_to_end(key)
         return _KERNEL_CACHE[key]
-    band, pupils = _source_pupils(
-        shape, pixel_nm, wavelength_nm=wavelength_nm, na=na, source=source,
+    band, pupils, weights = transfer_functions(
+        tuple(shape), pixel_nm, wavelength_nm=wavelength_nm, na=na, source=source,
         defocus_nm=defocus_nm, medium_index=medium_index, aberrations=aberrations,
+        polarization=polarization,
     )  # fmt: skip
-    u, singular, _ = np.linalg.svd(
-        (pupils * np.sqrt(source.weights)[:, None]).T, full_matrices=False
-    )
+    u, singular, _ = np.linalg.svd((pupils * np.sqrt(weights)[:, None]).T, full_matrices=False)
     eigenvalues = singular**2
     cumulative = np.cumsum(eigenvalues) / eigenvalues.sum()
     keep = int(np.searchsorted(cumulative, energy) + 1)
     if max_kernels is not None:
         keep = min(keep, max_kernels)
     keep = min(keep, eigenvalues.size)
-    kernels = SocsKernels(
-        band, u[:, :keep].T.copy(), eigenvalues[:keep].copy(), float(cumulative[keep - 1])
-    )
+    vectors, values = u[:, :keep].T.copy(), eigenvalues[:keep].copy()
+    vectors.flags.writeable = False
+    values.flags.writeable = False
+    kernels = SocsKernels(band, vectors, values, float(cumulative[keep - 1]))
     _KERNEL_CACHE[key] = kernels
     if len(_KERNEL_CACHE) > _CACHE_SIZE:
         _KERNEL_CACHE.popitem(last=False)
@@ -318,15 +402,18 @@ def aerial_image(
     backend: str | ArrayBackend = "numpy",
     medium_index: float = 1.0,
     aberrations: Mapping[int, float] | None = None,
+    polarization: Polarization | None = None,
 ) -> np.ndarray:
     """The aerial image (intensity, clear field = 1) of one period of a periodic mask.
 
     ``mask`` is a real or complex transmission array, x along axis 1, pixels ``pixel_nm`` wide.
-    Returns a float array of the mask's shape.
+    ``polarization`` None is the scalar model (the ICCAD-2013 reference is scalar); "TE", "TM",
+    "x", "y", "unpolarized", "azimuthal" or "radial" give the vector image in the medium of
+    index ``medium_index``. Returns a float array of the mask's shape.
     """
     optics: dict[str, Any] = {
         "pixel_nm": pixel_nm, "wavelength_nm": wavelength_nm, "na": na, "source": source, "defocus_nm": defocus_nm,
-        "medium_index": medium_index, "aberrations": aberrations,
+        "medium_index": medium_index, "aberrations": aberrations, "polarization": polarization,
     }  # fmt: skip
     if method == "abbe":
         return abbe_image(mask, backend=backend, **optics)

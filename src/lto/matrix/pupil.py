@@ -42,6 +42,54 @@ def _fringe_zernike(index: int, rho: np.ndarray, theta: np.ndarray) -> np.ndarra
     return table[index]()
 
 
+def check_aberrations(aberrations: Mapping[int, float] | None) -> None:
+    for index, coefficient in (aberrations or {}).items():
+        if not isinstance(index, int | np.integer) or not 1 <= int(index) <= 16:
+            raise ValueError(f"aberrations: Fringe Zernike index must be 1…16 (got {index!r})")
+        if not np.isfinite(coefficient):
+            raise ValueError(
+                f"aberrations: Z{index} must be a finite number of waves (got {coefficient})"
+            )
+
+
+def aberration_rate(aberrations: Mapping[int, float] | None) -> float:
+    """An upper bound on how fast the aberration phase turns (radians per unit σ): no Fringe
+    Zernike up to Z16 changes faster than 24 per unit pupil radius."""
+    return float(2 * np.pi * 24 * sum(abs(c) for c in (aberrations or {}).values()))
+
+
+def defocus_rate(
+    *, wavelength_nm: float, na: float, defocus_nm: float, medium_index: float
+) -> float:
+    """How fast the exact defocus phase turns at the pupil's edge, radians per unit σ."""
+    cutoff, k = na / wavelength_nm, medium_index / wavelength_nm
+    return float(2 * np.pi * abs(defocus_nm) * cutoff**2 / np.sqrt(k**2 - cutoff**2))
+
+
+def pupil_phase(
+    fx: np.ndarray,
+    fy: np.ndarray,
+    *,
+    wavelength_nm: float,
+    na: float,
+    defocus_nm: float = 0.0,
+    medium_index: float = 1.0,
+    aberrations: Mapping[int, float] | None = None,
+) -> Complex:
+    """exp(i·(defocus + aberration phase)) at (fx, fy), with no cutoff: the caller says which
+    frequencies pass."""
+    cutoff = na / wavelength_nm
+    f2 = fx**2 + fy**2
+    k_medium = medium_index / wavelength_nm
+    phase = 2 * np.pi * defocus_nm * (np.sqrt(np.maximum(k_medium**2 - f2, 0.0)) - k_medium)
+    if aberrations:
+        rho = np.sqrt(f2) / cutoff
+        theta = np.arctan2(fy, fx)
+        waves = sum(c * _fringe_zernike(i, rho, theta) for i, c in aberrations.items())
+        phase = phase + 2 * np.pi * waves
+    return np.exp(1j * phase).astype(np.complex128)
+
+
 def pupil_function(
     fx: np.ndarray,
     fy: np.ndarray,
@@ -56,13 +104,9 @@ def pupil_function(
     if na <= 0 or na >= medium_index:
         raise ValueError(f"na: must lie in (0, medium_index = {medium_index:g}) (got {na})")
     cutoff = na / wavelength_nm
-    f2 = fx**2 + fy**2
-    inside = f2 <= cutoff**2 * (1 + 1e-12)
-    k_medium = medium_index / wavelength_nm
-    phase = 2 * np.pi * defocus_nm * (np.sqrt(np.maximum(k_medium**2 - f2, 0.0)) - k_medium)
-    if aberrations:
-        rho = np.sqrt(f2) / cutoff
-        theta = np.arctan2(fy, fx)
-        waves = sum(c * _fringe_zernike(i, rho, theta) for i, c in aberrations.items())
-        phase = phase + 2 * np.pi * waves
-    return np.where(inside, np.exp(1j * phase), 0.0).astype(np.complex128)
+    inside = fx**2 + fy**2 <= cutoff**2 * (1 + 1e-12)
+    phase = pupil_phase(
+        fx, fy, wavelength_nm=wavelength_nm, na=na, defocus_nm=defocus_nm,
+        medium_index=medium_index, aberrations=aberrations,
+    )  # fmt: skip
+    return np.where(inside, phase, 0.0).astype(np.complex128)

@@ -1,15 +1,16 @@
-"""Illumination sources as weighted points in sigma coordinates (units of the pupil's NA).
+"""Illumination sources in sigma coordinates (units of the pupil's NA).
 
 A point (σx, σy) illuminates the mask with a plane wave whose spatial frequency is
-(σx, σy)·NA/λ. Shapes are sampled on a square grid of pitch ``step`` (in σ), each point
-weighted by the area of the shape inside its cell and placed at that part's centroid (so edges
-converge smoothly as the step shrinks; tests/unit/matrix show the convergence), and the weights
-are normalised to sum to 1. sigma = 0 is one on-axis point: coherent.
+(σx, σy)·NA/λ. Every shape keeps its exact outline (``Geometry``: discs, rings, poles, or a
+pixel map), which the imaging engine integrates exactly (``lto.matrix.source_integration``): the
+user never chooses a step. Each shape also carries weighted sample points on a square grid of
+pitch ``step`` (in σ; each point weighted by the area of the shape inside its cell, at that
+part's centroid, weights summing to 1): they draw the source, and they are the fallback rule for
+clips with very many diffraction orders. sigma = 0 is one on-axis point: coherent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,22 +20,86 @@ DEFAULT_STEP = 0.1
 _SUPERSAMPLE = 8  # sub-points per cell side for the area weights
 
 
+Disc = tuple[float, float, float]  # (centre σx, centre σy, radius)
+
+
+@dataclass(frozen=True, eq=False)
+class Geometry:
+    """A source's exact outline and brightness: the union of ``include`` discs minus the
+    ``exclude`` discs, inside the unit circle, uniformly bright; or a ``pixels`` map (n×n over
+    σ ∈ [−1, 1]², row = σy, column = σx) whose pixels are uniformly bright inside the unit circle.
+    """
+
+    include: tuple[Disc, ...] = ()
+    exclude: tuple[Disc, ...] = ()
+    pixels: NDArray[np.float64] | None = None
+
+    @property
+    def extent(self) -> float:
+        """The radius (σ) of a disc around the origin that holds the whole shape."""
+        if self.pixels is not None:
+            return 1.0
+        return min(1.0, max(float(np.hypot(x, y) + r) for x, y, r in self.include))
+
+    def circles(self) -> NDArray[np.float64]:
+        """Every circle on the outline, (C, 3) as (x, y, r): the unit circle included."""
+        discs = [*self.include, *self.exclude, (0.0, 0.0, 1.0)]
+        return np.asarray(discs, dtype=np.float64)
+
+    def pixel_edges(self) -> NDArray[np.float64]:
+        """The pixel map's cell edges in σ (empty for disc shapes)."""
+        if self.pixels is None:
+            return np.empty(0)
+        return np.linspace(-1.0, 1.0, self.pixels.shape[0] + 1)
+
+    def density(self, x: np.ndarray, y: np.ndarray) -> NDArray[np.float64]:
+        """Brightness at (x, y) (unnormalised): 0 outside the shape."""
+        inside = x**2 + y**2 <= 1.0
+        if self.pixels is not None:
+            n = self.pixels.shape[0]
+            col = np.clip(np.floor((x + 1.0) * n / 2.0).astype(np.int64), 0, n - 1)
+            row = np.clip(np.floor((y + 1.0) * n / 2.0).astype(np.int64), 0, n - 1)
+            return np.where(inside, self.pixels[row, col], 0.0)
+        hit = np.zeros(np.broadcast_shapes(np.shape(x), np.shape(y)), dtype=bool)
+        for cx, cy, r in self.include:
+            hit |= (x - cx) ** 2 + (y - cy) ** 2 <= r**2
+        for cx, cy, r in self.exclude:
+            hit &= (x - cx) ** 2 + (y - cy) ** 2 > r**2
+        return (hit & inside).astype(np.float64)
+
+    def key(self) -> tuple[object, ...]:
+        pixels = None if self.pixels is None else self.pixels.tobytes()
+        return (self.include, self.exclude, pixels)
+
+
 @dataclass(frozen=True, eq=False)
 class Source:
-    """Weighted source points; ``sx``, ``sy`` in sigma units, ``weights`` summing to 1."""
+    """Weighted source points; ``sx``, ``sy`` in sigma units, ``weights`` summing to 1, and the
+    exact ``geometry`` they sample (None for a source given only as points: it is imaged at
+    those points)."""
 
     sx: NDArray[np.float64]
     sy: NDArray[np.float64]
     weights: NDArray[np.float64]
     description: str = ""
+    geometry: Geometry | None = None
 
     def __post_init__(self) -> None:
         if not (self.sx.shape == self.sy.shape == self.weights.shape) or self.sx.ndim != 1:
             raise ValueError("source: sx, sy and weights must be 1-D arrays of one length")
         if self.sx.size == 0:
             raise ValueError(f"source {self.description!r}: the shape holds no sample point")
+        if not (np.all(np.isfinite(self.sx)) and np.all(np.isfinite(self.sy))):
+            raise ValueError("source: sx and sy must be finite")
         if np.any(np.hypot(self.sx, self.sy) > 1.0 + 1e-9):
             raise ValueError("source: points must lie inside the unit circle (sigma ≤ 1)")
+        if not np.all(np.isfinite(self.weights)) or np.any(self.weights < 0):
+            raise ValueError("source: weights must be finite and ≥ 0")
+        if not abs(float(self.weights.sum()) - 1.0) <= 1e-9:
+            raise ValueError(
+                f"source: weights must sum to 1 (got {float(self.weights.sum()):.6g}); "
+                "a clear mask must image to intensity 1"
+            )
 
     @property
     def size(self) -> int:
@@ -44,38 +109,40 @@ class Source:
     def max_sigma(self) -> float:
         return float(np.max(np.hypot(self.sx, self.sy)))
 
-    def key(self) -> tuple[bytes, bytes, bytes]:
-        """A hashable identity for caches (the exact points and weights)."""
-        return (self.sx.tobytes(), self.sy.tobytes(), self.weights.tobytes())
+    def key(self) -> tuple[object, ...]:
+        """A hashable identity for caches (the exact points, weights and outline)."""
+        outline = None if self.geometry is None else self.geometry.key()
+        return (self.sx.tobytes(), self.sy.tobytes(), self.weights.tobytes(), outline)
 
     def __repr__(self) -> str:
         return f"Source({self.description}, {self.size} points)"
 
 
-def _sample(
-    inside: Callable[[np.ndarray, np.ndarray], np.ndarray],
-    extent: float,
-    step: float,
-    description: str,
-) -> Source:
+def _sample(geometry: Geometry, step: float, description: str) -> Source:
     if not 0 < step <= 1:
         raise ValueError(f"step: must lie in (0, 1] sigma (got {step})")
-    half = int(np.ceil(extent / step))
+    half = int(np.ceil(geometry.extent / step))
     centres = np.arange(-half, half + 1) * step
     cx, cy = np.meshgrid(centres, centres)
     offsets = (np.arange(_SUPERSAMPLE) + 0.5) / _SUPERSAMPLE - 0.5
     ox, oy = np.meshgrid(offsets * step, offsets * step)
     px, py = cx[..., None, None] + ox, cy[..., None, None] + oy
-    hits = inside(px, py)
+    hits = geometry.density(px, py) > 0
     count = hits.sum(axis=(-1, -2))
     keep = count > 0
     # each point sits at the centroid of the part of its cell inside the shape
     centroid_x = (hits * px).sum(axis=(-1, -2))[keep] / count[keep]
     centroid_y = (hits * py).sum(axis=(-1, -2))[keep] / count[keep]
-    return _weighted(centroid_x, centroid_y, count[keep] / _SUPERSAMPLE**2, description)
+    return _weighted(centroid_x, centroid_y, count[keep] / _SUPERSAMPLE**2, description, geometry)
 
 
-def _weighted(sx: np.ndarray, sy: np.ndarray, weights: np.ndarray, description: str) -> Source:
+def _weighted(
+    sx: np.ndarray,
+    sy: np.ndarray,
+    weights: np.ndarray,
+    description: str,
+    geometry: Geometry | None = None,
+) -> Source:
     w = np.asarray(weights, dtype=np.float64)
     # a cell centre that falls just outside σ = 1 is pulled onto the circle
     radius = np.hypot(sx, sy)
@@ -85,6 +152,7 @@ def _weighted(sx: np.ndarray, sy: np.ndarray, weights: np.ndarray, description: 
         np.asarray(sy * scale, dtype=np.float64),
         w / w.sum(),
         description,
+        geometry,
     )
 
 
@@ -99,7 +167,7 @@ def conventional(sigma: float, *, step: float = DEFAULT_STEP) -> Source:
     sigma = _check_sigma("sigma", sigma)
     if sigma == 0.0:
         return Source(np.zeros(1), np.zeros(1), np.ones(1), "coherent")
-    return _sample(lambda x, y: x**2 + y**2 <= sigma**2, sigma, step, f"conventional σ={sigma:g}")
+    return _sample(Geometry(include=((0.0, 0.0, sigma),)), step, f"conventional σ={sigma:g}")
 
 
 def annular(inner: float, outer: float, *, step: float = DEFAULT_STEP) -> Source:
@@ -107,24 +175,15 @@ def annular(inner: float, outer: float, *, step: float = DEFAULT_STEP) -> Source
     inner, outer = _check_sigma("inner", inner), _check_sigma("outer", outer)
     if inner >= outer:
         raise ValueError(f"inner: must be smaller than outer ({inner:g} ≥ {outer:g})")
-    return _sample(
-        lambda x, y: (x**2 + y**2 <= outer**2) & (x**2 + y**2 >= inner**2),
-        outer,
-        step,
-        f"annular {inner:g}/{outer:g}",
-    )
+    geometry = Geometry(include=((0.0, 0.0, outer),), exclude=((0.0, 0.0, inner),))
+    return _sample(geometry, step, f"annular {inner:g}/{outer:g}")
 
 
 def _poles(
     centers: list[tuple[float, float]], radius: float, step: float, description: str
 ) -> Source:
-    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        hit = np.zeros(np.broadcast_shapes(x.shape, y.shape), dtype=bool)
-        for px, py in centers:
-            hit |= (x - px) ** 2 + (y - py) ** 2 <= radius**2
-        return hit & (x**2 + y**2 <= 1.0)
-
-    return _sample(inside, 1.0, step, description)
+    geometry = Geometry(include=tuple((float(x), float(y), float(radius)) for x, y in centers))
+    return _sample(geometry, step, description)
 
 
 def dipole(center: float, radius: float, axis: str = "x", *, step: float = DEFAULT_STEP) -> Source:
@@ -169,4 +228,6 @@ def pixelated(intensity_map: ArrayLike) -> Source:
     keep = grid > 0
     if not keep.any():
         raise ValueError("map: all intensities are 0")
-    return _weighted(sx[keep], sy[keep], grid[keep], f"pixelated {n}×{n}")
+    return _weighted(
+        sx[keep], sy[keep], grid[keep], f"pixelated {n}×{n}", Geometry(pixels=grid.copy())
+    )

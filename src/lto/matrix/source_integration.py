@@ -1,0 +1,255 @@
+"""Exact integration of partially coherent illumination over the source.
+
+A source point σ passes diffraction order k (spatial frequency f_k) when |σ + f_k·λ/NA| ≤ 1: the
+orders cut the source into regions bounded by circle arcs (the pupil circle shifted to each order,
+and the source's own outline), and inside a region the set of passed orders is constant. In focus,
+without aberrations and in the scalar model, every point of a region gives the same image, so the
+image is exact when each region is weighted by its exact area. Out of focus (or with aberrations,
+or with vector imaging) the image varies smoothly inside each region and is integrated there.
+
+The rule: cut the σ plane into horizontal strips at every y where the arrangement of circles
+changes (circle tops and bottoms, pairwise intersections, pixel rows), so that inside a strip each
+chord endpoint is an analytic function of y except for square-root behaviour at the strip's
+ends. Along y, Gauss–Legendre in t with y = a + (b − a)·sin²(πt/2) removes that square root; along
+each line, the breakpoints (chord endpoints) are exact, and each segment between two breakpoints
+lies in one region. Segments get one node (in focus) or Gauss–Legendre nodes (smooth case).
+In focus the nodes of a region merge into one point carrying the region's area; in the smooth
+case nodes merge only when their number would exceed a budget, into cells small enough that the
+phase varies by less than about 0.4 rad across one (second order: the cell's centroid carries
+its weight, and the region's own set of passed orders, so no node ever passes the wrong orders).
+
+Clips with very many orders (large 2-D clips) make too many strips: they use the area-weighted
+grid of the source (``Source.sx/sy/weights``; see docs/physics.md for the measured error).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from lto.matrix.sources import Geometry, Source
+
+_MAX_CROSSING_ORDERS = 160  # orders whose pupil circle cuts the source
+_MAX_STRIPS = 2500
+_NODE_BUDGET = 6000  # smooth-case nodes before they merge into cells
+_IN_FOCUS_LINES = 8  # Gauss nodes per strip for the exact areas
+_EPS = 1e-12
+
+
+@dataclass(frozen=True, eq=False)
+class SourceQuadrature:
+    """Nodes (σ units) and weights (summing to 1) that integrate the source, and at each node
+    the orders it passes (``passes[q, k]`` for the orders given), exactly as its region does."""
+
+    sx: NDArray[np.float64]
+    sy: NDArray[np.float64]
+    weights: NDArray[np.float64]
+    passes: NDArray[np.bool_]
+    exact: bool  # region-exact (True) or the fallback grid (False)
+
+    @property
+    def size(self) -> int:
+        return int(self.sx.size)
+
+
+def gauss_nodes(count: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Gauss–Legendre nodes and weights on [0, 1]."""
+    x, w = np.polynomial.legendre.leggauss(count)
+    return (x + 1.0) / 2.0, w / 2.0
+
+
+def nodes_for(phase_span: float, minimum: int) -> int:
+    """Gauss nodes that integrate a smooth function whose phase turns by ``phase_span`` radians
+    across the interval to about 1e-5 (the error of n nodes falls like (span/4)^(2n)/(2n)!)."""
+    return int(np.clip(np.ceil(0.55 * phase_span + 3.0), minimum, 32))
+
+
+_CACHE: OrderedDict[tuple[object, ...], SourceQuadrature] = OrderedDict()
+_CACHE_SIZE = 64
+
+
+def source_quadrature(
+    source: Source, orders: NDArray[np.float64], *, smoothness: float
+) -> SourceQuadrature:
+    """Quadrature of ``source`` for a clip whose diffraction orders sit at ``orders`` ((N, 2), in
+    units of NA/λ: the order k passes at σ when |σ + orders[k]| ≤ 1).
+
+    ``smoothness`` is the fastest rate (radians per unit σ) at which a source point's image can
+    change inside a region (defocus, aberration and polarisation phases); 0 means the image is
+    constant in each region (scalar, in focus, no aberrations).
+    """
+    key = (source.key(), orders.tobytes(), round(float(smoothness), 9))
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    quadrature = _build(source, orders, smoothness)
+    _CACHE[key] = quadrature
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return quadrature
+
+
+def _passes(sx: np.ndarray, sy: np.ndarray, orders: np.ndarray) -> NDArray[np.bool_]:
+    return np.asarray(
+        (sx[:, None] + orders[None, :, 0]) ** 2 + (sy[:, None] + orders[None, :, 1]) ** 2
+        <= 1.0 + 1e-12
+    )
+
+
+def _grid_rule(source: Source, orders: np.ndarray) -> SourceQuadrature:
+    passes = _passes(source.sx, source.sy, orders)
+    return SourceQuadrature(source.sx, source.sy, source.weights, passes, exact=False)
+
+
+def _build(source: Source, orders: np.ndarray, smoothness: float) -> SourceQuadrature:
+    geometry = source.geometry
+    if geometry is None or (source.size == 1 and source.max_sigma == 0.0):
+        return _grid_rule(source, orders)  # points given as such, or the coherent point
+    extent = geometry.extent
+    distance = np.hypot(orders[:, 0], orders[:, 1])
+    crossing = np.flatnonzero((distance < 1.0 + extent - _EPS) & (distance > 1.0 - extent + _EPS))
+    if crossing.size > _MAX_CROSSING_ORDERS:
+        return _grid_rule(source, orders)
+    order_circles = np.column_stack(
+        [-orders[crossing, 0], -orders[crossing, 1], np.ones(crossing.size)]
+    )
+    circles = np.vstack([geometry.circles(), order_circles])
+    strips = _strip_edges(circles, geometry, extent)
+    if strips.size - 1 > _MAX_STRIPS:
+        return _grid_rule(source, orders)
+    sx, sy, weights = _nodes(circles, geometry, strips, smoothness)
+    keep = weights > 0
+    sx, sy, weights = sx[keep], sy[keep], weights[keep]
+    passes = _passes(sx, sy, orders)
+    sx, sy, weights, passes = _merge(sx, sy, weights, passes, crossing, smoothness)
+    total = weights.sum()
+    if not total > 0:
+        raise ValueError(f"source {source.description!r}: the shape has no area")
+    return SourceQuadrature(sx, sy, weights / total, passes, exact=True)
+
+
+def _strip_edges(circles: np.ndarray, geometry: Geometry, extent: float) -> NDArray[np.float64]:
+    """Every y where the arrangement of the circles (and pixel rows) changes, within the shape."""
+    x, y, r = circles.T
+    values = [y - r, y + r, geometry.pixel_edges(), [-extent, extent]]
+    i, j = np.triu_indices(len(circles), k=1)
+    dx, dy = x[j] - x[i], y[j] - y[i]
+    d = np.hypot(dx, dy)
+    meet = (d > np.abs(r[i] - r[j]) + _EPS) & (d < r[i] + r[j] - _EPS)
+    i, j, dx, dy, d = i[meet], j[meet], dx[meet], dy[meet], d[meet]
+    a = (d**2 + r[i] ** 2 - r[j] ** 2) / (2 * d)
+    h = np.sqrt(np.maximum(r[i] ** 2 - a**2, 0.0))
+    base = y[i] + a * dy / d
+    values += [base + h * dx / d, base - h * dx / d]
+    edges = np.concatenate([np.ravel(v) for v in values])
+    edges = np.unique(np.clip(edges, -extent, extent))
+    return edges[np.concatenate(([True], np.diff(edges) > 1e-10))]
+
+
+def _nodes(
+    circles: np.ndarray, geometry: Geometry, strips: np.ndarray, smoothness: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tensor Gauss nodes over every (strip, segment) patch, weighted by the source's density."""
+    ys, wys = [], []
+    for a, b in zip(strips[:-1], strips[1:], strict=True):
+        count = (
+            _IN_FOCUS_LINES
+            if smoothness == 0
+            else nodes_for(smoothness * (b - a) * np.pi / 2, _IN_FOCUS_LINES // 2 + 1)
+        )
+        t, w = gauss_nodes(count)
+        ys.append(a + (b - a) * np.sin(np.pi * t / 2) ** 2)
+        wys.append(w * (b - a) * np.pi / 2 * np.sin(np.pi * t))
+    y = np.concatenate(ys)
+    wy = np.concatenate(wys)
+    lo, hi = _segments(circles, geometry, y)
+    length = hi - lo
+    if smoothness == 0:
+        mid = (lo + hi) / 2
+        yy = np.broadcast_to(y[:, None], mid.shape)
+        weight = wy[:, None] * length * geometry.density(mid, yy)
+        ok = np.isfinite(weight) & (weight > 0)
+        return mid[ok], yy[ok], weight[ok]
+    return _smooth_nodes(lo, hi, y, wy, geometry, smoothness)
+
+
+def _segments(
+    circles: np.ndarray, geometry: Geometry, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Consecutive breakpoints on each line y: (lines, segments) arrays, NaN where unused."""
+    cx, cy, r = circles.T
+    half = np.sqrt(np.maximum(r[None, :] ** 2 - (y[:, None] - cy[None, :]) ** 2, 0.0))
+    hits = np.abs(y[:, None] - cy[None, :]) < r[None, :]
+    left = np.where(hits, cx[None, :] - half, np.nan)
+    right = np.where(hits, cx[None, :] + half, np.nan)
+    columns = [left, right]
+    edges = geometry.pixel_edges()
+    if edges.size:
+        columns.append(np.broadcast_to(edges[None, :], (y.size, edges.size)))
+    points = np.sort(np.concatenate(columns, axis=1), axis=1)  # NaN sort last
+    lo, hi = points[:, :-1], points[:, 1:]
+    valid = np.isfinite(lo) & np.isfinite(hi) & (hi > lo)
+    return np.where(valid, lo, np.nan), np.where(valid, hi, np.nan)
+
+
+def _smooth_nodes(
+    lo: np.ndarray,
+    hi: np.ndarray,
+    y: np.ndarray,
+    wy: np.ndarray,
+    geometry: Geometry,
+    smoothness: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gauss–Legendre nodes along every segment, as many as its phase span needs."""
+    valid = np.isfinite(lo)
+    line = np.nonzero(valid)[0]
+    lo, hi = lo[valid], hi[valid]
+    mid = (lo + hi) / 2
+    inside = geometry.density(mid, y[line]) > 0
+    line, lo, hi = line[inside], lo[inside], hi[inside]
+    counts = np.array([nodes_for(smoothness * length, 2) for length in (hi - lo)], dtype=int)
+    xs, ys, ws = [], [], []
+    for count in np.unique(counts):
+        pick = counts == count
+        t, w = gauss_nodes(int(count))
+        span = (hi[pick] - lo[pick])[:, None]
+        x = lo[pick][:, None] + span * t[None, :]
+        yy = np.broadcast_to(y[line[pick]][:, None], x.shape)
+        weight = wy[line[pick]][:, None] * span * w[None, :] * geometry.density(x, yy)
+        xs.append(x.ravel())
+        ys.append(yy.ravel())
+        ws.append(weight.ravel())
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(ws)
+
+
+def _merge(
+    sx: np.ndarray,
+    sy: np.ndarray,
+    weights: np.ndarray,
+    passes: np.ndarray,
+    crossing: np.ndarray,
+    smoothness: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Nodes of one region (one set of passed orders) and one cell become one node at their
+    weighted centroid: whole regions in focus, cells of ~0.4 rad of phase otherwise."""
+    if smoothness > 0 and sx.size <= _NODE_BUDGET:
+        return sx, sy, weights, passes
+    regions = np.packbits(passes[:, crossing], axis=1) if crossing.size else np.zeros((sx.size, 1))
+    if smoothness == 0:
+        cells = np.zeros((sx.size, 2), dtype=np.int64)
+    else:
+        size = max(0.4 / smoothness, 1e-3)
+        cells = np.column_stack([np.floor(sx / size), np.floor(sy / size)]).astype(np.int64)
+    keys = np.column_stack([regions.astype(np.int64), cells])
+    _, group = np.unique(keys, axis=0, return_inverse=True)
+    group = group.ravel()
+    count = int(group.max()) + 1
+    total = np.bincount(group, weights, minlength=count)
+    cx = np.bincount(group, weights * sx, minlength=count) / total
+    cy = np.bincount(group, weights * sy, minlength=count) / total
+    first = np.full(count, -1, dtype=np.int64)
+    first[group[::-1]] = np.arange(sx.size)[::-1]  # one node of each group: its passed orders
+    return cx, cy, total, passes[first]
