@@ -24,6 +24,7 @@ grid of the source (``Source.sx/sy/weights``; see docs/physics.md for the measur
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -154,7 +155,7 @@ def _nodes(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Tensor Gauss nodes over every (strip, segment) patch, weighted by the source's density."""
     ys, wys = [], []
-    for a, b in zip(strips[:-1], strips[1:], strict=True):
+    for a, b in itertools.pairwise(strips):
         count = (
             _IN_FOCUS_LINES
             if smoothness == 0
