@@ -6,13 +6,16 @@ The API, the worker, the CLI and the web app all call ``bootstrap()`` and receiv
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lto.config import Settings, load_settings
 
 if TYPE_CHECKING:
+    from lto.matrix.adapters.physics import PhysicsSettings
     from lto.matrix.ports import SimulatorPort
 
 
@@ -62,23 +65,52 @@ class Application:
         """The simulator adapter the settings choose, built on first use (numpy/scipy load then)."""
         return build_simulator(self.settings, self.array_backend)
 
+    @property
+    def builtin_simulator(self) -> bool:
+        """True when the settings choose the built-in physics (which can draw its pictures)."""
+        return self.settings.simulator != "external"
 
-def build_simulator(settings: Settings, array_backend: str) -> SimulatorPort:
+    def simulator_with(self, physics: PhysicsSettings) -> SimulatorPort:
+        """The chosen simulator, with ``physics`` as the built-in engine's settings (its array
+        backend is always the one the settings resolved). The external simulator ignores them."""
+        return build_simulator(self.settings, self.array_backend, physics)
+
+
+def build_simulator(
+    settings: Settings, array_backend: str, physics: PhysicsSettings | None = None
+) -> SimulatorPort:
     if settings.simulator == "external":
         from lto.matrix.adapters.external import ExternalProcessSimulator
 
         return ExternalProcessSimulator(
             settings.external_simulator_command, timeout_s=settings.external_simulator_timeout_s
         )
+    from dataclasses import replace
+
     from lto.matrix.adapters.physics import PhysicsSettings, PhysicsSimulator
 
-    return PhysicsSimulator(PhysicsSettings(backend=array_backend))
+    return PhysicsSimulator(replace(physics or PhysicsSettings(), backend=array_backend))
+
+
+def ensure_data_dir(path: Path) -> None:
+    """Create the data directory, or say which variable to change when it cannot be written."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"LTO_DATA_DIR={path} cannot be created ({exc.strerror or exc}): "
+            "set LTO_DATA_DIR to a folder you can write"
+        ) from exc
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigurationError(
+            f"LTO_DATA_DIR={path} is not writable: set LTO_DATA_DIR to a folder you can write"
+        )
 
 
 def bootstrap(settings: Settings | None = None, *, create_dirs: bool = True) -> Application:
     settings = settings or load_settings()
     if create_dirs and settings.database_url.startswith("sqlite:"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        ensure_data_dir(settings.data_dir)
     backend = resolve_array_backend(settings.array_backend)
     components = {
         "database": settings.database_url.split(":", 1)[0],

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ArrayBackendName = Literal["numpy", "cupy", "auto"]
@@ -81,14 +81,16 @@ class Settings(BaseSettings):
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @model_validator(mode="after")
-    def _external_needs_a_command(self) -> Settings:
-        if self.simulator == "external" and not self.external_simulator_command.strip():
+    @field_validator("external_simulator_command")
+    @classmethod
+    def _external_needs_a_command(cls, value: str, info: ValidationInfo) -> str:
+        # a field validator, not a model one, so that the error names LTO_EXTERNAL_SIMULATOR_COMMAND
+        if info.data.get("simulator") == "external" and not value.strip():
             raise ValueError(
-                "LTO_EXTERNAL_SIMULATOR_COMMAND is required when LTO_SIMULATOR=external "
+                "is required when LTO_SIMULATOR=external "
                 "(e.g. 'prolith-wrapper --job {input} --result {output}')"
             )
-        return self
+        return value
 
     @model_validator(mode="after")
     def _embedded_defaults(self) -> Settings:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lto.bootstrap import ConfigurationError, bootstrap, resolve_array_backend
@@ -55,5 +57,25 @@ def test_an_external_simulator_needs_its_command(monkeypatch: pytest.MonkeyPatch
     from pydantic import ValidationError
 
     monkeypatch.setenv("LTO_SIMULATOR", "external")
-    with pytest.raises(ValidationError, match="LTO_EXTERNAL_SIMULATOR_COMMAND is required"):
+    with pytest.raises(ValidationError, match="is required when LTO_SIMULATOR=external") as info:
         load_settings()
+    assert [e["loc"] for e in info.value.errors()] == [("external_simulator_command",)]
+
+
+def test_a_data_dir_that_cannot_be_created_names_the_variable(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(ConfigurationError, match=r"LTO_DATA_DIR=.*set LTO_DATA_DIR to a folder"):
+        bootstrap(load_settings(data_dir=blocker / "lto"))
+    bootstrap(load_settings(data_dir=blocker / "lto"), create_dirs=False)  # nothing to create
+
+
+def test_the_builtin_simulator_takes_physics_settings_on_the_resolved_backend() -> None:
+    from lto.matrix.adapters.physics import PhysicsSettings, PhysicsSimulator
+
+    app = bootstrap()
+    assert app.builtin_simulator
+    simulator = app.simulator_with(PhysicsSettings(focus_points=5, backend="cupy"))
+    assert isinstance(simulator, PhysicsSimulator)
+    assert simulator.settings.focus_points == 5
+    assert simulator.settings.backend == "numpy"  # the settings' backend, not the caller's

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from lto.cli import cli
+from lto.cli.errors import ExitCode
 
 
 def test_help_lists_the_commands() -> None:
@@ -44,6 +46,34 @@ def test_a_bad_setting_is_reported_by_variable_name(monkeypatch) -> None:
     run = subprocess.run(
         [sys.executable, "-m", "lto", "config"], capture_output=True, text=True, check=False
     )
-    assert run.returncode == 2
-    assert "LTO_ARRAY_BACKEND" in run.stderr
+    assert run.returncode == ExitCode.ENVIRONMENT
+    assert "error: LTO_ARRAY_BACKEND:" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_an_unwritable_data_dir_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = CliRunner().invoke(cli, ["demo"], env={"LTO_DATA_DIR": str(blocker / "lto")})
+    assert result.exit_code == ExitCode.ENVIRONMENT
+    assert "LTO_DATA_DIR=" in result.stderr
+    assert "set LTO_DATA_DIR" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_the_demo_runs_the_simulator_the_settings_choose(monkeypatch) -> None:
+    from lto.matrix.adapters.external import ExternalProcessSimulator
+
+    def fake_run(self, job_id, parameters, progress=None):
+        raise SimulationError("the external simulator was asked")
+
+    from lto.matrix.ports import SimulationError
+
+    monkeypatch.setattr(ExternalProcessSimulator, "run", fake_run)
+    env = {
+        "LTO_SIMULATOR": "external",
+        "LTO_EXTERNAL_SIMULATOR_COMMAND": "prolith {input} {output}",
+    }
+    result = CliRunner().invoke(cli, ["demo"], env=env)
+    assert result.exit_code == ExitCode.FAILED
+    assert "the external simulator was asked" in result.stderr

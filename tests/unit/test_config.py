@@ -39,6 +39,7 @@ def test_lto_variables_configure_a_deployment(monkeypatch: pytest.MonkeyPatch) -
         ("LTO_DATABASE_URL", "mysql://x", "database_url"),
         ("LTO_BROKER_URL", "redis://x", "broker_url"),
         ("LTO_MLFLOW_TRACKING_URI", "file:///tmp/mlruns", "mlflow_tracking_uri"),
+        ("LTO_SIMULATOR", "external", "external_simulator_command"),  # required with it
     ],
 )
 def test_bad_settings_name_the_variable(

@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from lto.athena._arrays import FloatArray, as_float_array, check_positive
 from lto.athena.quadrature import check_grid, interpolation_matrix, refine_grid
+
+BoolArray = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -122,43 +124,149 @@ def overlap(windows: Sequence[DoseWindow]) -> DoseWindow:
 
 
 def _fine(window: DoseWindow, refine: int) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """The window's edges on a refined focus grid (cubic where defined everywhere); −/+inf closes."""
+    """The window's edges on a refined focus grid; −/+inf where it is closed.
+
+    Each run of focus rows that all have a window is interpolated on its own (cubic where the
+    run has three rows or more, so parabolic edges are exact); a refined point between a row
+    with a window and one without is closed, since where in between it closes is unknown.
+    """
     fine_focus = refine_grid(window.focus_nm, refine)
-    missing = ~(np.isfinite(window.low) & np.isfinite(window.high))
-    matrix = interpolation_matrix(window.focus_nm, fine_focus, cubic=not missing.any())
-    fine_low = matrix @ np.where(missing, 0.0, window.low)
-    fine_high = matrix @ np.where(missing, 0.0, window.high)
-    closed = (matrix[:, missing] > 0).any(axis=1)  # next to a focus with no window
-    fine_low[closed], fine_high[closed] = np.inf, -np.inf
+    fine_low = np.full(fine_focus.size, np.inf)
+    fine_high = np.full(fine_focus.size, -np.inf)
+    present = np.isfinite(window.low) & np.isfinite(window.high)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], present.astype(np.int8), [0]))))
+    for first, stop in zip(edges[::2], edges[1::2], strict=True):
+        nodes = window.focus_nm[first:stop]
+        inside = (fine_focus >= nodes[0]) & (fine_focus <= nodes[-1])
+        if nodes.size == 1:
+            fine_low[inside], fine_high[inside] = window.low[first], window.high[first]
+            continue
+        matrix = interpolation_matrix(nodes, fine_focus[inside], cubic=True)
+        fine_low[inside] = matrix @ window.low[first:stop]
+        fine_high[inside] = matrix @ window.high[first:stop]
     return fine_focus, fine_low, fine_high
 
 
 def rectangular_window(
-    window: DoseWindow, *, required_el: float = 0.05, refine: int = 20
+    window: DoseWindow, *, required_el: float = 0.05, refine: int = 20, dose_steps: int = 64
 ) -> WindowFit:
-    """The widest focus range over which one dose range of EL ≥ ``required_el`` stays in spec."""
+    """The widest focus range over which one dose range of EL ≥ ``required_el`` stays in spec.
+
+    The widest rectangle has an EL of exactly ``required_el`` (a wider dose range only shortens
+    it), so it is found over its lower dose L alone: for each L the dose range is [L, H] with
+    2(H − L)/(H + L) = EL, and its focus extent is the longest run of focus where the window
+    holds it, its ends interpolated where low(f) reaches L or high(f) reaches H (the window's
+    edges are cubic between the matrix's focus rows). L is scanned on ``dose_steps`` values and
+    the best refined by a bounded scalar search, so the DoF is continuous in the data, not a
+    multiple of a grid step. A focus row with no window closes the range at its neighbour.
+    """
+    if not 0.0 <= required_el < 2.0:
+        raise ValueError(f"required_el: must lie in [0, 2) as a fraction (got {required_el})")
     focus, low, high = _fine(window, refine)
-    best = WindowFit("rectangle", 0.0, 0.0, float("nan"), float("nan"))
-    for i in range(focus.size):
-        common_low = np.maximum.accumulate(low[i:])
-        common_high = np.minimum.accumulate(high[i:])
-        with np.errstate(invalid="ignore"):
-            el = 2.0 * (common_high - common_low) / (common_high + common_low)
-        feasible = np.flatnonzero(np.nan_to_num(el, nan=-1.0) >= required_el)
-        if feasible.size == 0:
-            continue
-        j = int(feasible[-1])  # EL only shrinks as the range grows: the last feasible is the widest
-        dof = float(focus[i + j] - focus[i])
-        if dof > best.dof_nm or np.isnan(best.focus_center_nm):
-            center = 0.5 * (common_high[j] + common_low[j])
-            best = WindowFit(
-                "rectangle",
-                dof,
-                float(el[j]),
-                float(0.5 * (focus[i] + focus[i + j])),
-                float(center),
+    empty = WindowFit("rectangle", 0.0, 0.0, float("nan"), float("nan"))
+    open_ = np.isfinite(low) & np.isfinite(high) & (high >= low)
+    if not open_.any():
+        return empty
+    ratio = (1.0 + required_el / 2.0) / (1.0 - required_el / 2.0)  # H / L at that EL
+
+    def extent(lower: float) -> tuple[float, float, float]:
+        return _longest_run(focus, low, high, lower, lower * ratio)
+
+    candidates = np.linspace(low[open_].min(), high[open_].max() / ratio, dose_steps)
+    lengths = [extent(float(c))[0] for c in candidates]
+    k = int(np.argmax(lengths))
+    if lengths[k] <= 0.0 and not _holds(low, high, candidates[k], candidates[k] * ratio).any():
+        best_lower = _widest_lower(low, high, ratio, open_)
+        if best_lower is None:
+            return empty
+    else:
+        lo = candidates[max(k - 1, 0)]
+        hi = candidates[min(k + 1, candidates.size - 1)]
+        best_lower = float(candidates[k])
+        if hi > lo:
+            from scipy.optimize import minimize_scalar
+
+            found = minimize_scalar(
+                lambda c: -extent(float(c))[0],
+                bounds=(float(lo), float(hi)),
+                method="bounded",
+                options={"xatol": 1e-9 * max(abs(hi), 1.0)},
             )
+            if -found.fun >= lengths[k]:
+                best_lower = float(found.x)
+    dof, start, stop = extent(best_lower)
+    if not np.isfinite(start):
+        return empty
+    return WindowFit(  # its EL is required_el by construction (H = ratio · L)
+        "rectangle",
+        float(dof),
+        float(required_el),
+        float(0.5 * (start + stop)),
+        float(0.5 * best_lower * (1.0 + ratio)),
+    )
+
+
+def _holds(low: FloatArray, high: FloatArray, lower: float, upper: float) -> BoolArray:
+    """Where the window holds the dose range [lower, upper] (False where it is closed)."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray((low <= lower) & (high >= upper))
+
+
+def _widest_lower(
+    low: FloatArray, high: FloatArray, ratio: float, open_: BoolArray
+) -> float | None:
+    """A lower dose whose range fits at the focus where the window is widest (a zero-length
+    rectangle), or None where no focus holds a range of the required EL."""
+    with np.errstate(invalid="ignore"):
+        fits = open_ & (high >= low * ratio)
+    if not fits.any():
+        return None
+    i = int(np.argmax(np.where(fits, high / np.where(low > 0, low, np.inf), -np.inf)))
+    return float(low[i])
+
+
+def _longest_run(
+    focus: FloatArray, low: FloatArray, high: FloatArray, lower: float, upper: float
+) -> tuple[float, float, float]:
+    """(length, start, end) of the longest focus interval holding [lower, upper]; its ends are
+    interpolated linearly between the nodes where the holding stops. (0, nan, nan) if none."""
+    holds = _holds(low, high, lower, upper)
+    if not holds.any():
+        return (0.0, float("nan"), float("nan"))
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], holds.astype(np.int8), [0]))))
+    best = (-1.0, float("nan"), float("nan"))
+    for first, last in zip(edges[::2], edges[1::2] - 1, strict=True):
+        start = _run_end(focus, low, high, lower, upper, int(first), int(first) - 1)
+        stop = _run_end(focus, low, high, lower, upper, int(last), int(last) + 1)
+        if stop - start > best[0]:
+            best = (stop - start, start, stop)
     return best
+
+
+def _run_end(
+    focus: FloatArray,
+    low: FloatArray,
+    high: FloatArray,
+    lower: float,
+    upper: float,
+    inside: int,
+    outside: int,
+) -> float:
+    """Where, between the node ``inside`` (holding) and ``outside`` (not, or off the grid), the
+    window stops holding [lower, upper]: the nearer of the linear crossings low = lower and
+    high = upper. A closed node (no window) or the grid's end stops it at ``inside``."""
+    if outside < 0 or outside >= focus.size:
+        return float(focus[inside])
+    if not (np.isfinite(low[outside]) and np.isfinite(high[outside])):
+        return float(focus[inside])
+    fraction = 1.0
+    for value_in, value_out, limit, sign in (
+        (low[inside], low[outside], lower, 1.0),  # low must stay ≤ lower
+        (high[inside], high[outside], upper, -1.0),  # high must stay ≥ upper
+    ):
+        if sign * (value_out - limit) > 0:  # violated at the outside node
+            fraction = min(fraction, float((limit - value_in) / (value_out - value_in)))
+    return float(focus[inside] + fraction * (focus[outside] - focus[inside]))
 
 
 def elliptical_window(

@@ -13,9 +13,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     computed_field,
     model_validator,
 )
@@ -24,13 +26,25 @@ from lto.atlas.technology import IlluminationShape
 from lto.atlas.units import parse_quantity
 
 
-def _quantity(unit: str, example: str) -> BeforeValidator:
-    def convert(value: Any) -> Any:
-        if isinstance(value, str):
-            return parse_quantity(value, unit=unit, field=f"quantity in {unit}", example=example)
-        return value
+def _quantity(unit: str, example: str) -> WrapValidator:
+    """Typed text ("193 nm") becomes a float in ``unit`` before the field's range is checked.
 
-    return BeforeValidator(convert)
+    When the converted number breaks the range, the message says what the text was read as
+    ("'193 furlongs' is 3.88e+13 nm"): otherwise a unit pint knows but nobody meant leaves the
+    user staring at "must be ≤ 1000" beside an input that looks small.
+    """
+
+    def convert(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        if not isinstance(value, str):
+            return handler(value)
+        number = parse_quantity(value, unit=unit, field=f"quantity in {unit}", example=example)
+        try:
+            return handler(number)
+        except ValidationError as exc:
+            rules = "; ".join(error["msg"] for error in exc.errors())
+            raise ValueError(f"{value!r} is {number:.6g} {unit}: {rules}") from None
+
+    return WrapValidator(convert)
 
 
 Nanometres = Annotated[float, _quantity("nm", "45 nm")]
@@ -159,6 +173,23 @@ class TradeoffSignals(Contract):
         return {name: getattr(self, name) for name in SIGNAL_NAMES}
 
 
+class ResistProfileSummary(Contract):
+    """The resist left on the cut line at the job's dose and focus, as a cross-section shows it.
+
+    CDs at 90% and 50% of the line's remaining height and at the substrate (the CD the
+    focus-exposure matrix reports); the sidewall angle between 10% and 90% height (90° vertical,
+    above 90° undercut); the thickness the unexposed resist lost. None where it does not print.
+    """
+
+    development: Literal["threshold", "mack"]
+    cd_top_nm: float | None = Field(default=None, ge=0.0)
+    cd_middle_nm: float | None = Field(default=None, ge=0.0)
+    cd_bottom_nm: float | None = Field(default=None, ge=0.0)
+    sidewall_angle_deg: float | None = Field(default=None, ge=0.0, le=180.0)
+    top_loss_nm: float | None = Field(default=None, ge=0.0)
+    develop_time_s: float | None = Field(default=None, gt=0.0)
+
+
 class SimulationResult(Contract):
     """What a simulator reports for a job: the printed feature, its window, and the compute."""
 
@@ -176,6 +207,18 @@ class SimulationResult(Contract):
     compute: ComputeStats
     artifacts: dict[str, str] = Field(default_factory=dict)
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    # The process window as found (PhysicsSimulator): where it searched, whether EL and DoF are
+    # measured or only bounds ("≥": the window was still open where the search had to stop), and
+    # whether there is a window at all. window_status: "ok"; "no_window" (the feature prints,
+    # never within target ± tolerance); "nothing_prints" (no focus or dose searched prints it);
+    # None where the simulator does not say. window_reason says why in words.
+    window_status: Literal["ok", "no_window", "nothing_prints"] | None = None
+    window_reason: str | None = None
+    depth_of_focus_is_bound: bool = False
+    exposure_latitude_is_bound: bool = False
+    dose_range_mj_cm2: tuple[float, float] | None = None
+    focus_range_nm: tuple[float, float] | None = None
+    resist_profile: ResistProfileSummary | None = None
 
 
 class ScoreInterval(Contract):

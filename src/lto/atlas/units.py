@@ -71,7 +71,8 @@ def parse_quantity(text: str | float, *, unit: str, field: str, example: str) ->
     if given.dimensionality != target.dimensionality:
         raise InvalidValue(
             field,
-            f"unit {unit_text!r} is not a {target.dimensionality} quantity; write it like {example!r}",
+            f"unit {unit_text!r} measures {given.dimensionality}: not a "
+            f"{target.dimensionality} quantity; write it like {example!r}",
             text,
         )
     if given == target:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from lto.atlas import (
@@ -27,7 +28,6 @@ from lto.atlas import (
 from lto.atlas.examples import reference_fab
 from lto.bootstrap import bootstrap
 from lto.matrix import iccad
-from lto.matrix.adapters.physics import PhysicsSimulator
 
 NOT_YET_BUILT = [
     ("daedalus", "the surrogate ensemble with 95% intervals and out-of-distribution flags"),
@@ -82,8 +82,8 @@ def run_demo(console: Console | None = None) -> None:
     app = bootstrap()
     console.rule("[bold]LTO demo: embedded defaults")
     for port, adapter in app.components.items():
-        console.print(f"  {port:<16} {adapter}")
-    console.print(f"  data dir         {app.settings.data_dir}")
+        console.print(f"  {port:<16} {adapter}", markup=False)
+    console.print(f"  data dir         {app.settings.data_dir}", markup=False)
 
     console.rule("Typed quantities are parsed at the boundary")
     for text, kind in (("0.193 um", Length), ("193nm", Length), ("300 J/m^2", Dose)):
@@ -133,10 +133,10 @@ def run_demo(console: Console | None = None) -> None:
         try:
             job.transition_to(JobState.COMPLETED)
         except IllegalTransition as exc:
-            console.print(f"    [dim]guarded: {exc}[/dim]")
+            console.print(f"    [dim]guarded: {escape(str(exc))}[/dim]")
 
     console.rule("Physics: imaging, resist and the focus-exposure matrix (lto.matrix)")
-    simulator = PhysicsSimulator()
+    simulator = app.simulator  # the one LTO_SIMULATOR chooses, wired by lto.bootstrap
     table = Table(
         "job", "CD", "E size", "DoF", "EL%", "NILS", "MEEF", "risk", "health", "s",
         caption="CD and DoF (at 5% EL) in nm, dose to size in mJ/cm²; risk = yield risk",

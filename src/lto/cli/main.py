@@ -1,14 +1,17 @@
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from lto import __version__
+from lto.cli.errors import EXIT_CODES_HELP, GuardedGroup
+from lto.cli.layout import layout_options
+from lto.cli.options import job_options, output_options, physics_options
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="lto")
 def cli() -> None:
     """LTO, the Lithography Tradeoff Optimizer.
@@ -26,94 +29,62 @@ def demo() -> None:
     run_demo()
 
 
-@cli.command()
-@click.option(
-    "--params",
-    "params_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="JSON file of job parameters; flags override it.",
-)
-@click.option("--na", type=float, help="Numerical aperture.")
-@click.option("--wavelength", help='Wavelength, e.g. "193 nm" or 13.5.')
-@click.option("--dose", help='Dose, e.g. "30 mJ/cm^2" or 30.')
-@click.option("--sigma", type=float, help="Outer partial coherence.")
-@click.option("--sigma-inner", type=float, help="Inner sigma (annular, dipole, quadrupole).")
-@click.option(
-    "--illumination", type=click.Choice(["conventional", "annular", "dipole", "quadrupole"])
-)
-@click.option("--thickness", help='Resist thickness, e.g. "90 nm".')
-@click.option("--grid", help='Simulation pixel, e.g. "1 nm".')
-@click.option("--cd", help='Target CD, e.g. "40 nm".')
-@click.option("--pitch", help='Pitch, e.g. "80 nm".')
-@click.option("--focus", help='Focus, + into the resist, e.g. "-20 nm".')
-@click.option("--pattern", type=click.Choice(["line_space", "contact_array", "line_end"]))
-@click.option("--profile", help="Constraint profile (default: inferred from λ and NA).")
-@click.option("--submitted-by", help="Who asks (default: cli).")
-@click.option(
-    "--focus-points",
-    type=click.IntRange(3, 101),
-    default=11,
-    show_default=True,
-    help="Focus steps of the matrix.",
-)
-@click.option(
-    "--dose-points",
-    type=click.IntRange(3, 101),
-    default=11,
-    show_default=True,
-    help="Dose steps of the matrix.",
-)
-@click.option(
-    "--method", type=click.Choice(["hopkins", "abbe"]), default="hopkins", show_default=True
-)
-@click.option(
-    "--development",
-    type=click.Choice(["threshold", "mack"]),
-    default="threshold",
-    show_default=True,
-)
+@cli.command(epilog=EXIT_CODES_HELP)
+@job_options
+@physics_options
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the result JSON here instead of stdout.",
 )
-@click.option(
-    "--plot",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Write PNG pictures into this folder.",
-)
-def simulate(
-    params_file: Path | None,
-    out: Path | None,
-    plot: Path | None,
-    focus_points: int,
-    dose_points: int,
-    method: str,
-    development: str,
-    **flags: object,
-) -> None:
-    """Run the physics (imaging, resist, focus-exposure matrix) for one job."""
+@layout_options
+@output_options
+def simulate(**options: Any) -> None:
+    """Run the physics (imaging, resist, focus-exposure matrix) for one job.
+
+    Prints the result JSON (metrics, the job's parameters, its id, the LTO version, the resist
+    used). The simulator is the one LTO_SIMULATOR chooses; pictures and tables need the built-in.
+    """
     from lto.cli.simulate import run
 
-    options = {
-        "focus_points": focus_points,
-        "dose_points": dose_points,
-        "method": method,
-        "development": development,
-    }
-    run(params_file, flags, out=out, plot=plot, options=options)
+    run(options)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@job_options
+@physics_options
+@click.option(
+    "--vary",
+    required=True,
+    help="What to sweep, NAME=START:STOP:STEP with NAME one of pitch, cd, na, sigma, "
+    "sigma_inner, dose, focus (e.g. pitch=60:200:10).",
+)
+@output_options
+def sweep(**options: Any) -> None:
+    """Run the physics at each value of one parameter and tabulate CD, dose to size, EL, DoF,
+    NILS and yield risk (e.g. through pitch)."""
+    from lto.cli.sweep import run
+
+    run(options)
+
+
+@cli.command("profiles")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+def profiles(as_json: bool) -> None:
+    """List the technologies (constraint profiles: wavelength, NA range, medium index, required
+    DoF and EL, CD tolerance) and the resists (chemistry, absorption, diffusion, dose to clear)."""
+    from lto.cli.profiles import show
+
+    show(as_json=as_json)
 
 
 @cli.command("config")
 def show_config() -> None:
     """Show the effective settings and which adapters they select."""
-    from lto.bootstrap import ConfigurationError, bootstrap
+    from lto.bootstrap import bootstrap
     from lto.config import load_settings
 
-    try:
-        app = bootstrap(load_settings(), create_dirs=False)
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from exc
+    app = bootstrap(load_settings(), create_dirs=False)
     for name, value in app.settings.model_dump().items():
         click.echo(f"LTO_{name.upper():<22} {value}")
     for port, adapter in app.components.items():
@@ -121,12 +92,5 @@ def show_config() -> None:
 
 
 def main() -> None:
-    from pydantic import ValidationError
-
-    try:
-        cli(standalone_mode=True)
-    except ValidationError as exc:  # bad LTO_* settings: say which variable and why
-        for error in exc.errors():
-            where = ".".join(str(p) for p in error["loc"])
-            click.echo(f"error: LTO_{where.upper()}: {error['msg']}", err=True)
-        sys.exit(2)
+    """The console script: errors are turned into messages and exit codes by GuardedGroup."""
+    cli(standalone_mode=True)

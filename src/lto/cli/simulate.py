@@ -1,99 +1,222 @@
-"""``lto simulate``: run the physics for one job from flags or a JSON file."""
+"""``lto simulate``: run the physics for one job from flags or a JSON file.
+
+The order matters to the person waiting: everything that can be refused without the physics
+(bad input, a profile or NA that does not exist, a job that cannot image, an output that cannot
+be written, a grid too large for memory) is refused first, in a second; then the simulator the
+settings choose (``lto.bootstrap``) runs with a progress bar; then the JSON, pictures and tables
+are written. Failures become one-line messages and exit codes in ``lto.cli.errors``.
+"""
 
 from __future__ import annotations
 
-import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import click
+from lto.cli.errors import CannotImage, CliError, ExitCode
+from lto.cli.export import resist_summary, result_document, write_tables
+from lto.cli.formatting import summary
+from lto.cli.inputs import customised, physics_settings, read_job
+from lto.cli.preflight import check_can_image, check_memory, check_writable, profile_for
 
-# flag name -> JobParameters field
-FLAGS = {
-    "na": "na", "wavelength": "wavelength_nm", "dose": "dose_mj_cm2", "sigma": "sigma",
-    "sigma_inner": "sigma_inner", "illumination": "illumination", "thickness": "resist_thickness_nm",
-    "grid": "grid_size_nm", "cd": "target_cd_nm", "pitch": "pitch_nm", "focus": "focus_nm",
-    "pattern": "pattern", "profile": "constraint_profile", "submitted_by": "submitted_by",
-}  # fmt: skip
-
-
-def job_from(params_file: Path | None, flags: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    if params_file is not None:
-        try:
-            values = json.loads(params_file.read_text())
-        except json.JSONDecodeError as exc:
-            raise click.UsageError(
-                f"--params {params_file}: not valid JSON ({exc.msg} at line {exc.lineno})"
-            ) from exc
-        if not isinstance(values, dict):
-            raise click.UsageError(
-                f"--params {params_file}: must hold a JSON object of job parameters"
-            )
-    values.update({FLAGS[k]: v for k, v in flags.items() if v is not None})
-    values.setdefault("submitted_by", "cli")
-    return values
-
-
-def run(
-    params_file: Path | None,
-    flags: dict[str, Any],
-    *,
-    out: Path | None,
-    plot: Path | None,
-    options: dict[str, Any],
-) -> None:
-    from pydantic import ValidationError
+if TYPE_CHECKING:
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from lto.atlas import JobParameters, check_job
-    from lto.matrix.adapters.physics import PhysicsSettings, PhysicsSimulator
-    from lto.matrix.ports import SimulationError
+    from lto.atlas.contracts import JobParameters, SimulationResult
+    from lto.bootstrap import Application
+    from lto.matrix.adapters.physics import PhysicsSettings, PhysicsSimulator, Setup, Simulation
+    from lto.matrix.ports import ProgressCallback
 
-    errors = Console(stderr=True)
-    try:
-        job = JobParameters(**job_from(params_file, flags))
-    except ValidationError as exc:
-        for error in exc.errors():
-            field = ".".join(str(p) for p in error["loc"]) or "parameters"
-            errors.print(f"[red]error[/red] {field}: {error['msg']}", markup=True, highlight=False)
-        raise SystemExit(2) from None
-    for violation in check_job(job):
-        errors.print(
-            f"[yellow]warning[/yellow] {violation} (the physics runs anyway)", highlight=False
+T = TypeVar("T")
+
+
+def run(options: dict[str, Any]) -> None:
+    """Simulate one job; ``options`` are the command's flags by parameter name."""
+    from rich.console import Console
+
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    job = read_job(options.get("params_file"), options)
+    out, plot, csv_dir = options.get("out"), options.get("plot"), options.get("csv_dir")
+    app, physics = prepare(job, options, console, outputs=(out, plot, csv_dir))
+    if app.builtin_simulator:
+        simulation = simulate_builtin(app, physics, job, console)
+        result, reason = simulation.result, why_nothing_prints(simulation, job)
+        document = result_document(
+            job, result, setup=simulation.setup, physics=physics, reason=reason
         )
+        artifacts = _write_pictures_and_tables(simulation, job, plot, csv_dir, console)
+        document["artifacts"] = {p.stem: str(p) for p in artifacts}
+    else:
+        result = with_progress(console, lambda report: app.simulator.run(_new_id(), job, report))
+        reason = _no_metrics_reason(result)
+        document = result_document(job, result, reason=reason)
+    write_json(document, out, console)
+    console.print(summary(result), markup=False)
+    if result.cd_nm is None and result.dose_to_size_mj_cm2 is not None:
+        console.print(
+            f"[yellow]warning[/yellow] nothing prints at {job.dose_mj_cm2:g} mJ/cm²; the dose "
+            f"to size is {result.dose_to_size_mj_cm2:.1f} mJ/cm² (--dose)"
+        )
+    if reason is not None:
+        raise CannotImage(reason)
+
+
+def prepare(
+    job: JobParameters,
+    options: dict[str, Any],
+    console: Console,
+    *,
+    outputs: tuple[Path | None, Path | None, Path | None],
+) -> tuple[Application, PhysicsSettings]:
+    """Every check that needs no physics, then the wired application and the engine settings."""
+    from rich.markup import escape
+
+    from lto.atlas import check_job
     from lto.bootstrap import bootstrap
 
-    simulator = PhysicsSimulator(PhysicsSettings(backend=bootstrap().array_backend, **options))
+    profile_for(job)
+    check_can_image(job)
+    for violation in check_job(job):
+        console.print(
+            f"[yellow]warning[/yellow] {escape(str(violation))} (the physics runs anyway)"
+        )
+    out, plot, csv_dir = outputs
+    check_writable(out, folder=False, flag="--out")
+    check_writable(plot, folder=True, flag="--plot")
+    check_writable(csv_dir, folder=True, flag="--csv")
+    app = bootstrap(create_dirs=False)  # simulate stores nothing in LTO_DATA_DIR
+    physics = physics_settings(options)
+    if app.builtin_simulator:
+        check_memory(job, physics.focus_points)
+    else:
+        _refuse_builtin_only(options, plot, csv_dir)
+    return app, physics
+
+
+def _refuse_builtin_only(options: dict[str, Any], plot: Path | None, csv_dir: Path | None) -> None:
+    """The external contract carries the job's parameters only: say what it cannot honour."""
+    flags = customised(options)
+    if plot is not None:
+        flags.append("--plot")
+    if csv_dir is not None:
+        flags.append("--csv")
+    if flags:
+        raise CliError(
+            f"{', '.join(flags)} need the built-in physics, but LTO_SIMULATOR=external "
+            "(the external simulator receives the job's parameters only)",
+            ExitCode.BAD_INPUT,
+        )
+
+
+def simulate_builtin(
+    app: Application, physics: PhysicsSettings, job: JobParameters, console: Console
+) -> Simulation:
+    """The built-in physics, keeping what the pictures and tables need."""
+    from rich.markup import escape
+
+    simulator: PhysicsSimulator = app.simulator_with(physics)  # type: ignore[assignment]
+    setup = checked_setup(simulator, job)
+    console.print(escape(resist_summary(setup.resist)))
+    job_id = _new_id()
+    return with_progress(console, lambda report: simulator.simulate(job_id, job, report))
+
+
+def checked_setup(simulator: PhysicsSimulator, job: JobParameters) -> Setup:
+    """Build the clip, optics and resist now: a parameter the physics refuses (a Zernike index
+    it lacks, a resist value out of range) is bad input, not a failed simulation."""
+    from lto.matrix.ports import SimulationError
+
+    try:
+        return simulator.setup(job)
+    except (ValueError, SimulationError) as exc:
+        raise CliError(str(exc), ExitCode.BAD_INPUT) from exc
+
+
+def with_progress(console: Console, work: Callable[[ProgressCallback], T]) -> T:
+    """Run ``work`` with a transient progress bar on stderr fed by its progress callback."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(),
-        console=errors,
+        console=console,
         transient=True,
     ) as bar:
-        task = bar.add_task("focus-exposure matrix", total=1.0)
-        try:
-            simulation = simulator.simulate(
-                "cli",
-                job,
-                progress=lambda f, m: bar.update(task, completed=f, description=m or "simulating"),
+        task = bar.add_task("simulating", total=1.0)
+        return work(
+            lambda fraction, message: bar.update(
+                task, completed=fraction, description=message or "simulating"
             )
-        except SimulationError as exc:
-            errors.print(f"[red]error[/red] {exc}", highlight=False)
-            raise SystemExit(1) from None
+        )
+
+
+def why_nothing_prints(simulation: Simulation, job: JobParameters) -> str | None:
+    """None when the feature prints somewhere in the matrix; else the reason, with the doses
+    at which it would appear (from the darkest and brightest points of the latent image)."""
     result = simulation.result
+    if result.cd_nm is not None or result.dose_to_size_mj_cm2 is not None:
+        return None
+    setup = simulation.setup
+    try:
+        latent = setup.cut.profile(
+            setup.resist.latent_image(simulation.nominal_image, setup.clip.pixel_nm)
+        )
+        clear = float(setup.resist.open_frame_dose_to_clear)
+    except (AttributeError, TypeError, ValueError):  # a resist model without a 2-D latent image
+        return f"nothing prints at {job.dose_mj_cm2:g} mJ/cm² nor anywhere in the matrix"
+    darkest, brightest = float(latent.min()), float(latent.max())
+    if brightest <= 0 or brightest - darkest < 1e-6 * brightest:
+        return "the latent image is flat: no pattern survives the optics and the acid diffusion"
+    low, high = clear / brightest, clear / max(darkest, 1e-12)
+    where = "clears everywhere" if job.dose_mj_cm2 >= high else "clears nowhere"
+    return (
+        f"nothing prints at {job.dose_mj_cm2:g} mJ/cm² nor anywhere in the matrix: the resist "
+        f"{where}; the pattern appears only between {low:.3g} and {high:.3g} mJ/cm² (image "
+        f"contrast after diffusion {(brightest - darkest) / (brightest + darkest):.2f})"
+    )
+
+
+def _no_metrics_reason(result: SimulationResult) -> str | None:
+    if result.cd_nm is None and result.dose_to_size_mj_cm2 is None:
+        return "the simulator reports neither a CD nor a dose to size: nothing prints"
+    return None
+
+
+def _write_pictures_and_tables(
+    simulation: Simulation,
+    job: JobParameters,
+    plot: Path | None,
+    csv_dir: Path | None,
+    console: Console,
+) -> list[Path]:
+    written: list[Path] = []
     if plot is not None:
         from lto.cli.plots import write_pictures
 
-        paths = write_pictures(simulation, job, plot)
-        result = result.model_copy(update={"artifacts": {p.stem: str(p) for p in paths}})
-    text = result.model_dump_json(indent=2)
+        written += write_pictures(simulation, job, plot)
+    for folder in dict.fromkeys(f for f in (csv_dir, plot) if f is not None):
+        written += write_tables(simulation.fem, folder)
+    if written:
+        folders = ", ".join(sorted({str(p.parent) for p in written}))
+        console.print(f"wrote {len(written)} files into {folders}", markup=False)
+    return written
+
+
+def write_json(document: dict[str, Any], out: Path | None, console: Console) -> None:
+    import json
+
+    text = json.dumps(document, indent=2, ensure_ascii=False)
     if out is None:
         sys.stdout.write(text + "\n")
-    else:
-        out.write_text(text + "\n")
-        errors.print(f"result written to {out}")
+        return
+    out.write_text(text + "\n")
+    console.print(f"result written to {out}", markup=False)
+
+
+def _new_id() -> str:
+    from lto.atlas.identity import new_id
+
+    return new_id("job")

@@ -80,10 +80,48 @@ def image(
 def cd_at(
     clip: Clip, intensity: np.ndarray, resist: ResistModel, dose: float, cut: CutLine
 ) -> float:
-    latent = cut.profile(resist.latent_image(intensity, clip.pixel_nm))
-    return measure_cd(
-        resist.clearing_margin(latent, dose), clip.pixel_nm, cut.center_nm, feature=cut.feature
-    )
+    gauge = Gauge(resist, clip.pixel_nm, cut)
+    return gauge.cd(gauge.latent(intensity), dose)
+
+
+@dataclass(frozen=True)
+class Gauge:
+    """Measures the CD of one clip's feature on its cut line, at any dose, from one image.
+
+    Dose scales the latent image, so a focus costs one image and :meth:`latent`; each dose after
+    that costs only a development of the cut line (:meth:`cd`).
+    """
+
+    resist: ResistModel
+    pixel_nm: float
+    cut: CutLine
+
+    def latent(self, intensity: np.ndarray) -> np.ndarray:
+        """The cut line's latent image per unit dose (blurred by the bake)."""
+        return self.cut.profile(self.resist.latent_image(intensity, self.pixel_nm))
+
+    def margin(self, latent_row: np.ndarray, dose: float) -> np.ndarray:
+        return self.resist.clearing_margin(latent_row, float(dose), pixel_nm=self.pixel_nm)
+
+    def cd(self, latent_row: np.ndarray, dose: float) -> float:
+        """CD in nm; NaN where the feature is absent at the cut's centre or fills the period."""
+        margin = self.margin(latent_row, dose)
+        return measure_cd(margin, self.pixel_nm, self.cut.center_nm, feature=self.cut.feature)
+
+    def signed_cd(self, latent_row: np.ndarray, dose: float) -> float:
+        """CD in nm with "absent" as 0 and "fills the whole period" as the period.
+
+        Monotone in dose for a positive resist (lines narrow, spaces widen as dose grows) and
+        never NaN, so the dose giving a CD can be found by bracketing.
+        """
+        margin = self.margin(latent_row, dose)
+        cd = measure_cd(margin, self.pixel_nm, self.cut.center_nm, feature=self.cut.feature)
+        if np.isfinite(cd):
+            return float(cd)
+        index = int(np.floor(self.cut.center_nm / self.pixel_nm)) % margin.size
+        cleared = margin[index] > 0
+        present = cleared if self.cut.feature == "space" else not cleared
+        return float(margin.size * self.pixel_nm) if present else 0.0
 
 
 def focus_exposure_matrix(
@@ -104,13 +142,12 @@ def focus_exposure_matrix(
         raise ValueError("focus_nm, dose_mj_cm2: need 1-D lists of at least one value each")
     cd = np.full((focus.size, doses.size), np.nan)
     images: dict[float, np.ndarray] = {}
+    gauge = Gauge(resist, clip.pixel_nm, cut)
     for i, z in enumerate(focus):
         intensity = image(clip, optics, defocus_nm=float(z), method=method, backend=backend)
         images[float(z)] = intensity
-        latent_row = cut.profile(resist.latent_image(intensity, clip.pixel_nm))
-        for j, dose in enumerate(doses):
-            margin = resist.clearing_margin(latent_row, float(dose))
-            cd[i, j] = measure_cd(margin, clip.pixel_nm, cut.center_nm, feature=cut.feature)
+        latent_row = gauge.latent(intensity)
+        cd[i] = [gauge.cd(latent_row, float(dose)) for dose in doses]
         if progress is not None:
             progress((i + 1) / focus.size, f"focus {z:+.0f} nm")
     return FocusExposureMatrix(focus, doses, cd, images)

@@ -356,8 +356,7 @@ def hopkins_kernels(
         defocus_nm=defocus_nm, medium_index=medium_index, aberrations=aberrations,
         polarization=polarization,
     )  # fmt: skip
-    u, singular, _ = np.linalg.svd((pupils * np.sqrt(weights)[:, None]).T, full_matrices=False)
-    eigenvalues = singular**2
+    u, eigenvalues = _tcc_eigen((pupils * np.sqrt(weights)[:, None]).T)
     cumulative = np.cumsum(eigenvalues) / eigenvalues.sum()
     keep = int(np.searchsorted(cumulative, energy) + 1)
     if max_kernels is not None:
@@ -371,6 +370,18 @@ def hopkins_kernels(
     if len(_KERNEL_CACHE) > _CACHE_SIZE:
         _KERNEL_CACHE.popitem(last=False)
     return kernels
+
+
+def _tcc_eigen(scaled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvectors and eigenvalues (descending) of TCC = B·Bᴴ for B = A·√w (bins × rows): by
+    the SVD of B when rows are few, by the Hermitian eigensolver of the small TCC otherwise."""
+    bins, rows = scaled.shape
+    if rows <= bins:
+        u, singular, _ = np.linalg.svd(scaled, full_matrices=False)
+        return u, singular**2
+    values, vectors = np.linalg.eigh(scaled @ scaled.conj().T)
+    order = np.argsort(values)[::-1]
+    return vectors[:, order], np.maximum(values[order], 0.0)
 
 
 def hopkins_image(

@@ -25,18 +25,23 @@ grid of the source (``Source.sx/sy/weights``; see docs/physics.md for the measur
 from __future__ import annotations
 
 import itertools
+import math
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from lto.matrix import sources
 from lto.matrix.sources import Geometry, Source
 
 _MAX_CROSSING_ORDERS = 160  # orders whose pupil circle cuts the source
-_MAX_STRIPS = 2500
+_MAX_WORK = 60_000  # strips × circles: above it the arrangement is too fine to be worth cutting
+_GRID_BUDGET = 2e9  # grid points × orders² for the fallback (the SVD of the Hopkins kernels)
+_FINEST_GRID = 0.0125  # σ
 _NODE_BUDGET = 6000  # smooth-case nodes before they merge into cells
-_IN_FOCUS_LINES = 8  # Gauss nodes per strip for the exact areas
+_IN_FOCUS_LINES = 8  # Gauss nodes per strip for the exact areas (merged afterwards: free)
+_SMOOTH_LINES = 6  # at least this many out of focus (areas to ~1e-6 per strip)
 _EPS = 1e-12
 
 
@@ -62,10 +67,16 @@ def gauss_nodes(count: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     return (x + 1.0) / 2.0, w / 2.0
 
 
-def nodes_for(phase_span: float, minimum: int) -> int:
-    """Gauss nodes that integrate a smooth function whose phase turns by ``phase_span`` radians
-    across the interval to about 1e-5 (the error of n nodes falls like (span/4)^(2n)/(2n)!)."""
-    return int(np.clip(np.ceil(0.55 * phase_span + 3.0), minimum, 32))
+def nodes_for(phase_span: float, minimum: int, tolerance: float = 1e-6) -> int:
+    """The fewest Gauss–Legendre nodes that integrate e^(iφ) over an interval where φ turns by
+    ``phase_span`` radians to ``tolerance`` (the rule's error (n!)⁴ a²ⁿ / ((2n+1) ((2n)!)³))."""
+    for count in range(max(minimum, 1), 33):
+        factorial = math.factorial(count)
+        error = factorial**4 * phase_span ** (2 * count)
+        error /= (2 * count + 1) * math.factorial(2 * count) ** 3
+        if error <= tolerance:
+            return count
+    return 32
 
 
 _CACHE: OrderedDict[tuple[object, ...], SourceQuadrature] = OrderedDict()
@@ -101,8 +112,17 @@ def _passes(sx: np.ndarray, sy: np.ndarray, orders: np.ndarray) -> NDArray[np.bo
 
 
 def _grid_rule(source: Source, orders: np.ndarray) -> SourceQuadrature:
-    passes = _passes(source.sx, source.sy, orders)
-    return SourceQuadrature(source.sx, source.sy, source.weights, passes, exact=False)
+    """The area-weighted grid: as fine as a budget of (points × orders²) allows, between 0.0125
+    and the source's own step (its measured error is in docs/physics.md)."""
+    sx, sy, weights = source.sx, source.sy, source.weights
+    if source.geometry is not None:
+        area = 4.0 * source.geometry.extent**2
+        step = float(np.sqrt(area * len(orders) ** 2 / _GRID_BUDGET))
+        fine = sources.sample(source.geometry, max(step, _FINEST_GRID))
+        if fine.size > source.size:
+            sx, sy, weights = fine.sx, fine.sy, fine.weights
+    passes = _passes(sx, sy, orders)
+    return SourceQuadrature(sx, sy, weights, passes, exact=False)
 
 
 def _build(source: Source, orders: np.ndarray, smoothness: float) -> SourceQuadrature:
@@ -119,7 +139,7 @@ def _build(source: Source, orders: np.ndarray, smoothness: float) -> SourceQuadr
     )
     circles = np.vstack([geometry.circles(), order_circles])
     strips = _strip_edges(circles, geometry, extent)
-    if strips.size - 1 > _MAX_STRIPS:
+    if (strips.size - 1) * len(circles) > _MAX_WORK:
         return _grid_rule(source, orders)
     sx, sy, weights = _nodes(circles, geometry, strips, smoothness)
     keep = weights > 0
@@ -159,7 +179,7 @@ def _nodes(
         count = (
             _IN_FOCUS_LINES
             if smoothness == 0
-            else nodes_for(smoothness * (b - a) * np.pi / 2, _IN_FOCUS_LINES // 2 + 1)
+            else nodes_for(smoothness * (b - a) * np.pi / 2, _SMOOTH_LINES)
         )
         t, w = gauss_nodes(count)
         ys.append(a + (b - a) * np.sin(np.pi * t / 2) ** 2)
@@ -211,7 +231,7 @@ def _smooth_nodes(
     mid = (lo + hi) / 2
     inside = geometry.density(mid, y[line]) > 0
     line, lo, hi = line[inside], lo[inside], hi[inside]
-    counts = np.array([nodes_for(smoothness * length, 2) for length in (hi - lo)], dtype=int)
+    counts = np.array([nodes_for(smoothness * length, 1) for length in (hi - lo)], dtype=int)
     xs, ys, ws = [], [], []
     for count in np.unique(counts):
         pick = counts == count

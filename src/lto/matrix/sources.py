@@ -118,6 +118,11 @@ class Source:
         return f"Source({self.description}, {self.size} points)"
 
 
+def sample(geometry: Geometry, step: float, description: str = "") -> Source:
+    """``geometry`` on the area-weighted grid of pitch ``step`` (σ)."""
+    return _sample(geometry, step, description)
+
+
 def _sample(geometry: Geometry, step: float, description: str) -> Source:
     if not 0 < step <= 1:
         raise ValueError(f"step: must lie in (0, 1] sigma (got {step})")
@@ -127,7 +132,7 @@ def _sample(geometry: Geometry, step: float, description: str) -> Source:
     offsets = (np.arange(_SUPERSAMPLE) + 0.5) / _SUPERSAMPLE - 0.5
     ox, oy = np.meshgrid(offsets * step, offsets * step)
     px, py = cx[..., None, None] + ox, cy[..., None, None] + oy
-    hits = geometry.density(px, py) > 0
+    hits = geometry.density(px, py)  # brightness of each sub-point (a pixel map's, or 1)
     count = hits.sum(axis=(-1, -2))
     keep = count > 0
     # each point sits at the centroid of the part of its cell inside the shape

@@ -22,15 +22,18 @@ def test_an_open_frame_clears_at_e0_times_e_to_the_alpha_t(development: str) -> 
     e_clear = model.open_frame_dose_to_clear
     assert e_clear == pytest.approx(ARF_CAR.dose_to_clear_mj_cm2 * np.exp(1.2 * 0.09))
     open_frame = np.ones((1, 8))
-    assert model.clearing_margin(open_frame, e_clear) == pytest.approx(0.0, abs=1e-9)
-    assert np.all(model.clearing_margin(open_frame, 0.95 * e_clear) < 0)
-    assert np.all(model.clearing_margin(open_frame, 1.05 * e_clear) > 0)
+    assert model.clearing_margin(open_frame, e_clear, pixel_nm=1.0) == pytest.approx(0.0, abs=1e-9)
+    assert np.all(model.clearing_margin(open_frame, 0.95 * e_clear, pixel_nm=1.0) < 0)
+    assert np.all(model.clearing_margin(open_frame, 1.05 * e_clear, pixel_nm=1.0) > 0)
 
 
 @pytest.mark.parametrize("development", ["threshold", "mack"])
 def test_more_dose_clears_more_and_thicker_films_need_more(development: str) -> None:
     levels = np.linspace(0.05, 1.0, 50)[None, :]
-    margins = [resist(development).clearing_margin(levels, dose) for dose in (10.0, 20.0, 40.0)]
+    margins = [
+        resist(development).clearing_margin(levels, dose, pixel_nm=1.0)
+        for dose in (10.0, 20.0, 40.0)
+    ]
     assert np.all(np.diff(margins, axis=0) > 0)
     assert (
         resist(development, 200.0).open_frame_dose_to_clear
@@ -99,3 +102,27 @@ def test_bossung_curves_are_symmetric_in_focus_and_cd_falls_with_dose() -> None:
         np.diff(middle[np.isfinite(middle)]) < 0
     )  # positive resist: more dose, thinner lines
     assert len(fem.bossung()) == 5
+
+
+def test_signed_cd_runs_from_the_period_to_zero_as_the_dose_clears_a_line() -> None:
+    """A dark line on a two-beam image: under-dosed, nothing clears (the line fills the period);
+    over-dosed, the line is gone (0); in between the CD falls monotonically — what root finding
+    for dose to size needs, where ``cd`` says NaN at both ends."""
+    from lto.matrix.fem import Gauge
+
+    pitch, pixel = 100.0, 0.5
+    x = np.arange(int(pitch / pixel)) * pixel
+    film = ResistModel(
+        thickness_nm=50, absorption_per_um=0, diffusion_length_nm=0, dose_to_clear_mj_cm2=10
+    )
+    gauge = Gauge(film, pixel, CutLine((0,), pitch / 2, "resist"))
+    latent = gauge.latent((0.5 + 0.4 * np.cos(2 * np.pi * x / pitch))[None, :])
+    doses = np.geomspace(5.0, 200.0, 60)
+    signed = np.array([gauge.signed_cd(latent, d) for d in doses])
+    assert signed[0] == pitch
+    assert signed[-1] == 0.0
+    assert np.all(np.diff(signed) <= 0)
+    assert np.isnan(gauge.cd(latent, doses[0]))
+    assert np.isnan(gauge.cd(latent, doses[-1]))
+    # at dose 2E the edge sits where I = ½: a quarter pitch from the line's centre each side
+    assert gauge.signed_cd(latent, 20.0) == pytest.approx(pitch / 2, abs=1e-9)

@@ -2,16 +2,24 @@
 
 A job becomes a clip (its pattern at its pitch and target CD, pixels of ``grid_size_nm``), a
 source (its illumination), the optics of its technology (immersion index included) and the
-technology's reference resist at the job's thickness. The simulator runs a focus-exposure matrix
-around the job's focus and dose, measures the window with athena, and scores the result.
+technology's reference resist at the job's thickness. The simulator finds dose to size, best
+focus and the process window wherever they lie (``lto.matrix.window_search``: the matrix is
+centred on the window and widened until it closes, never placed around the job's focus and dose),
+measures the job's own CD at its focus and dose, and scores the result.
+
+A job whose feature cannot be printed in spec is not an error: the result says so in
+``window_status`` ("no_window": it prints, never within target ± tolerance; "nothing_prints":
+no focus or dose searched prints it) with ``window_reason`` in words, and EL = DoF = 0.
+``SimulationError`` is raised only where the physics cannot run (no technology at the
+wavelength, a parameter it cannot honour).
 """
 
 from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -30,11 +38,12 @@ from lto.atlas.policies import ConstraintProfile, constraint_profile, infer_prof
 from lto.atlas.technology import IlluminationShape
 from lto.matrix import sources
 from lto.matrix.backend import get_backend
-from lto.matrix.fem import CutLine, FocusExposureMatrix, Optics, cd_at, focus_exposure_matrix, image
+from lto.matrix.fem import CutLine, FocusExposureMatrix, Gauge, Optics, cd_at, image
 from lto.matrix.imaging import Method, SocsKernels, hopkins_kernels
 from lto.matrix.masks import Clip, contact_array, line_end, line_space
 from lto.matrix.ports import ProgressCallback, SimulationError, SimulatorPort
 from lto.matrix.resist import ResistModel
+from lto.matrix.window_search import ProcessWindow, WindowSearch, WindowSpec
 
 VERSION = "1"
 RESISTS: dict[str, ResistFormulation] = {
@@ -42,12 +51,32 @@ RESISTS: dict[str, ResistFormulation] = {
 }  # fmt: skip
 
 
+class ClipSource(Protocol):
+    """Draws the mask a job images and says where its CD is measured; ``cd_nm`` (None: the
+    job's target) is the mask CD, biased for the MEEF measurement."""
+
+    def __call__(
+        self, job: JobParameters, cd_nm: float | None = None, *, kind: str, transmission: float
+    ) -> tuple[Clip, CutLine]: ...
+
+
 @dataclass(frozen=True)
 class PhysicsSettings:
+    # The process window is searched for, not assumed around the job (lto.matrix.window_search):
+    # focus rows start on a lattice of step 2·focus_span·DoF / (focus_points − 1) (DoF: the
+    # profile's required DoF) anchored at focus 0 and widen up to ± max_focus_span · DoF until
+    # the window closes; doses are solved on each row inside dose_bracket × the open-frame dose
+    # to clear; dose_points doses make the matrix's CD table. dose_range / focus_range (mJ/cm²,
+    # nm; `lto simulate --dose-range/--focus-range`) replace the search's: focus_points rows
+    # evenly over focus_range, roots only inside dose_range (what lies outside is a bound).
     focus_points: int = 11
     dose_points: int = 11
-    dose_span: float = 0.15  # the matrix covers the job's dose ± 15%
-    focus_span: float = 1.5  # and its focus ± 1.5 × the profile's required DoF
+    dose_span: float = 0.15  # the CD table's dose margin where no window was found
+    focus_span: float = 1.5
+    max_focus_span: float = 6.0
+    dose_bracket: tuple[float, float] = (0.25, 200.0)
+    dose_range: tuple[float, float] | None = None
+    focus_range: tuple[float, float] | None = None
     method: Method = "hopkins"
     development: Literal["threshold", "mack"] = "threshold"
     source_step: float = 0.1
@@ -55,6 +84,18 @@ class PhysicsSettings:
     time_budget_s: float = 60.0
     cost_budget: float = 0.01
     backend: str = "numpy"
+    # What a job's parameters do not say, set per run (the CLI's --zernike, --mask, --source-map,
+    # --resist-* flags): Fringe Zernike (index, waves) pairs; the mask's absorber ("binary" or
+    # "attenuated", of intensity transmission mask_transmission); a source used instead of the
+    # job's illumination; ResistModel fields to replace the technology's reference resist's.
+    aberrations: tuple[tuple[int, float], ...] = ()
+    mask_kind: str = "binary"
+    mask_transmission: float = 0.06
+    source: sources.Source | None = None
+    resist_overrides: tuple[tuple[str, Any], ...] = ()
+    # where the mask comes from: None draws the job's pattern (clip_for); a layout clip
+    # (lto.cli.layout.LayoutClips, `lto simulate --layout`) is any callable of clip_for's shape
+    clips: ClipSource | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,6 +106,7 @@ class Simulation:
     setup: Setup
     fem: FocusExposureMatrix
     nominal_image: np.ndarray
+    window: ProcessWindow | None = None  # the search's rows, exact window edges and bounds
 
 
 @dataclass(frozen=True)
@@ -88,20 +130,30 @@ def illumination(job: JobParameters, step: float) -> sources.Source:
     return sources.quadrupole(center, radius, 45.0, step=min(step, radius))
 
 
-def clip_for(job: JobParameters, cd_nm: float | None = None) -> tuple[Clip, CutLine]:
+def clip_for(
+    job: JobParameters,
+    cd_nm: float | None = None,
+    *,
+    kind: str = "binary",
+    transmission: float = 0.06,
+) -> tuple[Clip, CutLine]:
     """The job's pattern as a clip, and where its CD is measured."""
     cd = cd_nm if cd_nm is not None else job.target_cd_nm
     pitch, pixel = job.pitch_nm, job.grid_size_nm
     if job.pattern == Pattern.LINE_SPACE:
-        clip = line_space(pitch, cd, pixel_nm=pixel, rows=1)
+        clip = line_space(pitch, cd, pixel_nm=pixel, rows=1, kind=kind, transmission=transmission)
         return clip, CutLine((0,), pitch / 2, "resist")
     if job.pattern == Pattern.CONTACT_ARRAY:
-        clip = contact_array(pitch, pitch, cd, cd, pixel_nm=pixel)
+        clip = contact_array(
+            pitch, pitch, cd, cd, pixel_nm=pixel, kind=kind, transmission=transmission
+        )
         ny = clip.shape[0]
         rows = (ny // 2,) if ny % 2 else (ny // 2 - 1, ny // 2)
         return clip, CutLine(rows, pitch / 2, "space")
     length = 2 * pitch
-    clip = line_end(pitch, cd, gap_nm=cd, length_nm=length, pixel_nm=pixel)
+    clip = line_end(
+        pitch, cd, gap_nm=cd, length_nm=length, pixel_nm=pixel, kind=kind, transmission=transmission
+    )
     middle = int((cd / 2 + length / 2) / clip.pixel_nm)
     return clip, CutLine((middle,), pitch / 2, "resist")
 
@@ -127,19 +179,30 @@ class PhysicsSimulator(SimulatorPort):
         if name is None:
             raise SimulationError(f"no exposure technology at {job.wavelength_nm:g} nm")
         profile = constraint_profile(name)
-        clip, cut = clip_for(job)
+        clip, cut = self._clips(job, None, **self._absorber())
         optics = Optics(
             job.wavelength_nm,
             job.na,
-            illumination(job, self.settings.source_step),
+            self.settings.source or illumination(job, self.settings.source_step),
             profile.technology.medium_index,
+            dict(self.settings.aberrations) or None,
         )
-        resist = ResistModel.from_formulation(
-            RESISTS[profile.technology.name],
-            job.resist_thickness_nm,
-            development=self.settings.development,
+        resist = replace(
+            ResistModel.from_formulation(
+                RESISTS[profile.technology.name],
+                job.resist_thickness_nm,
+                development=self.settings.development,
+            ),
+            **dict(self.settings.resist_overrides),
         )
         return Setup(profile, clip, cut, optics, resist)
+
+    @property
+    def _clips(self) -> ClipSource:
+        return self.settings.clips or clip_for
+
+    def _absorber(self) -> dict[str, Any]:
+        return {"kind": self.settings.mask_kind, "transmission": self.settings.mask_transmission}
 
     def run(
         self, job_id: str, parameters: JobParameters, progress: ProgressCallback | None = None
@@ -154,13 +217,13 @@ class PhysicsSimulator(SimulatorPort):
         report = progress or (lambda fraction, message: None)
         try:
             setup = self.setup(parameters)
-            fem = self._matrix(parameters, setup, report)
-            nominal = fem.images.get(float(parameters.focus_nm))
+            found = self._search(parameters, setup, report)
+            nominal = found.matrix.images.get(float(parameters.focus_nm))
             if nominal is None:
                 nominal = self._image(setup.clip, setup, parameters.focus_nm)
-            outputs = self._measure(parameters, setup, fem, nominal)
+            outputs = self._measure(parameters, setup, found, nominal)
             wall = time.perf_counter() - started
-            signals = self._signals(parameters, setup, fem, outputs, nominal, wall)
+            signals = self._signals(parameters, setup, found, outputs, nominal, wall)
         except SimulationError:
             raise
         except ValueError as exc:  # a parameter the physics cannot honour: say which
@@ -178,7 +241,7 @@ class PhysicsSimulator(SimulatorPort):
         )
         report(1.0, "done")
         result = SimulationResult(job_id=job_id, signals=signals, compute=compute, **outputs)
-        return Simulation(result, setup, fem, nominal)
+        return Simulation(result, setup, found.matrix, nominal, found)
 
     # --- steps --------------------------------------------------------------------------------
 
@@ -201,70 +264,108 @@ class PhysicsSimulator(SimulatorPort):
             source=optics.source, defocus_nm=job.focus_nm, medium_index=optics.medium_index,
         )  # fmt: skip
 
-    def _matrix(
-        self, job: JobParameters, setup: Setup, report: ProgressCallback
-    ) -> FocusExposureMatrix:
-        span = self.settings.focus_span * setup.profile.required_dof_nm
-        focus = job.focus_nm + np.linspace(-span, span, self.settings.focus_points)
-        dose = job.dose_mj_cm2 * np.linspace(
-            1 - self.settings.dose_span, 1 + self.settings.dose_span, self.settings.dose_points
-        )
-        return focus_exposure_matrix(
-            setup.clip, setup.optics, setup.resist, setup.cut, focus_nm=focus, dose_mj_cm2=dose,
-            method=self.settings.method, backend=self._backend,
-            progress=lambda fraction, message: report(0.8 * fraction, message),
-        )  # fmt: skip
-
-    def _measure(
-        self, job: JobParameters, setup: Setup, fem: FocusExposureMatrix, nominal: np.ndarray
-    ) -> dict[str, Any]:
-        profile, clip, cut = setup.profile, setup.clip, setup.cut
-        cd = cd_at(clip, nominal, setup.resist, job.dose_mj_cm2, cut)
-        window = pw.dose_window(
-            fem.cd_nm,
-            fem.focus_nm,
-            fem.dose_mj_cm2,
+    def _search(self, job: JobParameters, setup: Setup, report: ProgressCallback) -> ProcessWindow:
+        """Dose to size, best focus and the window, found wherever they lie (window_search)."""
+        settings, profile = self.settings, setup.profile
+        dof = profile.required_dof_nm
+        clear = setup.resist.open_frame_dose_to_clear
+        spec = WindowSpec(
             target_cd_nm=job.target_cd_nm,
             tolerance=profile.cd_tolerance_fraction,
+            required_el=profile.required_exposure_latitude,
+            focus_step_nm=2.0 * settings.focus_span * dof / max(settings.focus_points - 1, 1),
+            max_focus_nm=settings.max_focus_span * dof,
+            dose_bracket=(settings.dose_bracket[0] * clear, settings.dose_bracket[1] * clear),
+            fallback_dose=job.dose_mj_cm2,
+            coarse_after=max((settings.focus_points - 1) // 2, 1),
+            focus_points=settings.focus_points,
+            dose_points=settings.dose_points,
+            focus_range=settings.focus_range,
+            dose_range=settings.dose_range,
         )
-        fit = pw.rectangular_window(window, required_el=profile.required_exposure_latitude)
-        middle = len(fem.focus_nm) // 2
-        best = pw.best_focus(
-            fem.cd_nm, fem.focus_nm, fem.dose_mj_cm2, target_cd_nm=job.target_cd_nm
+        search = WindowSearch(
+            Gauge(setup.resist, setup.clip.pixel_nm, setup.cut),
+            lambda focus: self._image(setup.clip, setup, focus),
+            spec,
+            progress=lambda fraction, message: report(0.8 * fraction, message),
         )
-        size_dose = pw.dose_to_size(
-            fem.cd_nm[middle], fem.dose_mj_cm2, target_cd_nm=job.target_cd_nm
-        )
-        row = cut.profile(nominal)
-        x = np.arange(row.size) * clip.pixel_nm
-        printing_intensity = setup.resist.open_frame_dose_to_clear / job.dose_mj_cm2
+        return search.run()
+
+    def _measure(
+        self, job: JobParameters, setup: Setup, found: ProcessWindow, nominal: np.ndarray
+    ) -> dict[str, Any]:
+        """The result's numbers. CD and EPE are the job's own (its focus and dose); the window
+        is the process's, wherever it lies; NILS, contrast and MEEF are measured where the
+        process prints the target (best focus, dose to size), so that a job typed at a dose
+        that prints nothing still learns its image quality. Without a window they fall back to
+        the job's focus and dose."""
+        cd = cd_at(setup.clip, nominal, setup.resist, job.dose_mj_cm2, setup.cut)
+        focus, dose = job.focus_nm, job.dose_mj_cm2
+        if found.status == "ok" and np.isfinite(found.dose_to_size):
+            focus, dose = found.best_focus_nm, found.dose_to_size
+        return {
+            "cd_nm": None if np.isnan(cd) else cd,
+            "edge_placement_error_nm": job.target_cd_nm / 2
+            if np.isnan(cd)
+            else abs(cd - job.target_cd_nm) / 2,
+            **self._window_outputs(found),
+            **self._image_outputs(job, setup, found, focus, dose),
+            "meef": self._meef(job, setup, focus, dose),
+        }
+
+    @staticmethod
+    def _window_outputs(found: ProcessWindow) -> dict[str, Any]:
+        ok = found.status == "ok"
+        return {
+            "best_focus_nm": found.best_focus_nm + 0.0 if ok else None,  # + 0.0: never "-0.0"
+            "dose_to_size_mj_cm2": found.dose_to_size
+            if ok and np.isfinite(found.dose_to_size)
+            else None,
+            "exposure_latitude_pct": 100.0 * found.exposure_latitude,
+            "depth_of_focus_nm": found.fit.dof_nm,
+            "depth_of_focus_is_bound": found.depth_of_focus_is_bound,
+            "exposure_latitude_is_bound": found.exposure_latitude_is_bound,
+            "dose_range_mj_cm2": found.dose_range_mj_cm2,
+            "focus_range_nm": found.focus_range_nm,
+            "window_status": found.status,
+            "window_reason": found.reason,
+        }
+
+    def _image_outputs(
+        self, job: JobParameters, setup: Setup, found: ProcessWindow, focus: float, dose: float
+    ) -> dict[str, Any]:
+        """NILS at the printing threshold and the contrast of the image at ``focus``."""
+        intensity = self._image_near(setup, found, focus)
+        row = setup.cut.profile(intensity)
+        x = np.arange(row.size) * setup.clip.pixel_nm
+        printing_intensity = setup.resist.open_frame_dose_to_clear / dose
         nils = pw.nils(x, row, threshold=printing_intensity, cd_nm=job.target_cd_nm)
         contrast = (
             float((row.max() - row.min()) / (row.max() + row.min())) if row.max() > 0 else 0.0
         )
         return {
-            "cd_nm": None if np.isnan(cd) else cd,
-            "best_focus_nm": None if np.isnan(best) else best,
-            "dose_to_size_mj_cm2": None if not np.isfinite(size_dose) else size_dose,
-            "exposure_latitude_pct": 100.0 * float(window.exposure_latitude[middle]),
-            "depth_of_focus_nm": fit.dof_nm,
             "nils": None if np.isnan(nils) else nils,
             "image_contrast": min(max(contrast, 0.0), 1.0),
-            "meef": self._meef(job, setup),
-            "edge_placement_error_nm": job.target_cd_nm / 2
-            if np.isnan(cd)
-            else abs(cd - job.target_cd_nm) / 2,
         }
 
-    def _meef(self, job: JobParameters, setup: Setup) -> float | None:
+    def _image_near(self, setup: Setup, found: ProcessWindow, focus: float) -> np.ndarray:
+        """The matrix's image at ``focus`` if a row lies there (to 1e-6 nm), else a new one."""
+        images = found.matrix.images
+        nearest = min(images, key=lambda f: abs(f - focus), default=None)
+        if nearest is not None and abs(nearest - focus) <= 1e-6:
+            return images[nearest]
+        return self._image(setup.clip, setup, focus)
+
+    def _meef(self, job: JobParameters, setup: Setup, focus: float, dose: float) -> float | None:
+        """d(wafer CD)/d(mask CD) from mask CDs ± ``mask_bias_nm``, at ``focus`` and ``dose``."""
         bias = self.settings.mask_bias_nm
         cds = []
         for mask_cd in (job.target_cd_nm - bias, job.target_cd_nm + bias):
             if not 0 < mask_cd < job.pitch_nm:
                 return None
-            clip, cut = clip_for(job, mask_cd)
-            intensity = self._image(clip, setup, job.focus_nm)
-            cds.append(cd_at(clip, intensity, setup.resist, job.dose_mj_cm2, cut))
+            clip, cut = self._clips(job, mask_cd, **self._absorber())
+            intensity = self._image(clip, setup, focus)
+            cds.append(cd_at(clip, intensity, setup.resist, dose, cut))
         if not np.all(np.isfinite(cds)):
             return None
         return float((cds[1] - cds[0]) / (2 * bias))
@@ -277,11 +378,32 @@ class PhysicsSimulator(SimulatorPort):
         averaged = fine.reshape(ny, 2, nx, 2).mean(axis=(1, 3))
         return float(np.linalg.norm(coarse - averaged) / max(np.linalg.norm(averaged), 1e-300))
 
+    @staticmethod
+    def _yield_risk(
+        job: JobParameters, profile: ConstraintProfile, found: ProcessWindow, nominal: np.ndarray
+    ) -> float:
+        """P(CD out of spec) at the job's focus and dose under the profile's variation.
+
+        Integrated on its own dose grid (± 6 sigma around the job's dose, developments only, no
+        images) over every focus row plus the job's own image, so a job far from the matrix's
+        doses is still integrated where it runs.
+        """
+        sigma = max(profile.dose_sigma_fraction, 1e-3)
+        doses = job.dose_mj_cm2 * (1.0 + sigma * np.linspace(-6.0, 6.0, 13))
+        focus, cd = found.cd_surface(doses, extra={float(job.focus_nm): nominal})
+        return float(
+            tradeoffs.yield_risk(
+                cd, focus, doses, target_cd_nm=job.target_cd_nm, focus_mean_nm=job.focus_nm,
+                focus_sigma_nm=profile.focus_sigma_nm, dose_mean=job.dose_mj_cm2,
+                dose_sigma_fraction=profile.dose_sigma_fraction, tolerance=profile.cd_tolerance_fraction,
+            )
+        )  # fmt: skip
+
     def _signals(
         self,
         job: JobParameters,
         setup: Setup,
-        fem: FocusExposureMatrix,
+        found: ProcessWindow,
         outputs: dict[str, Any],
         nominal: np.ndarray,
         wall: float,
@@ -298,13 +420,7 @@ class PhysicsSimulator(SimulatorPort):
                 required_dof_nm=profile.required_dof_nm,
             )
         )
-        risk = float(
-            tradeoffs.yield_risk(
-                fem.cd_nm, fem.focus_nm, fem.dose_mj_cm2, target_cd_nm=job.target_cd_nm, focus_mean_nm=job.focus_nm,
-                focus_sigma_nm=profile.focus_sigma_nm, dose_mean=job.dose_mj_cm2,
-                dose_sigma_fraction=profile.dose_sigma_fraction, tolerance=profile.cd_tolerance_fraction,
-            )
-        )  # fmt: skip
+        risk = self._yield_risk(job, profile, found, nominal)
         error = self._image_error(job, setup, nominal)
         speed = float(
             tradeoffs.speed_vs_accuracy(error, wall, time_budget_s=self.settings.time_budget_s)

@@ -1,0 +1,117 @@
+"""How the ``lto`` command fails: one-line messages and documented exit codes, never tracebacks.
+
+Every command runs inside ``GuardedGroup``, the one place where an exception becomes a message on
+stderr and an exit code. Scripts branch on the code (``ExitCode``); people read the message,
+which names the flag, field or LTO_* variable at fault and what to do about it.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import IntEnum
+from typing import IO, Any
+
+import click
+
+
+class ExitCode(IntEnum):
+    """What a non-zero exit means; ``lto simulate --help`` and the README list the same."""
+
+    OK = 0
+    FAILED = 1  # the simulation (or LTO itself) failed while running
+    BAD_INPUT = 2  # a flag, a parameter file or a job parameter is wrong
+    ENVIRONMENT = 3  # LTO_* settings, a missing GPU stack, a folder that cannot be written
+    CANNOT_IMAGE = 4  # the job is well formed but nothing usable prints
+    TOO_LARGE = 5  # the job would need more memory than this machine has
+
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 done; 1 the simulation failed; 2 bad input (flags, parameters, files); "
+    "3 environment (LTO_* settings, CuPy, unwritable folders); 4 the job cannot image (pitch "
+    "below the resolution limit, grid too coarse, nothing prints; the result JSON is still "
+    "written when the physics ran); 5 the grid would need more memory than this machine has."
+)
+
+
+class CliError(click.ClickException):
+    """A failure the user can act on: printed as ``error: <message>`` with its exit code."""
+
+    def __init__(self, message: str, code: ExitCode = ExitCode.FAILED) -> None:
+        super().__init__(message)
+        self.exit_code = int(code)
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        # plain click.echo, not Rich: a message may hold "[length]", which Rich would eat
+        for line in self.format_message().splitlines() or [""]:
+            click.echo(f"error: {line}", file=file or sys.stderr)
+
+
+class CannotImage(CliError):
+    """The job is valid but cannot image; the message says why (exit code 4)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, ExitCode.CANNOT_IMAGE)
+
+
+def _validation_lines(exc: Any) -> tuple[list[str], ExitCode]:
+    """A pydantic ValidationError as one line per error: LTO_* variables for settings."""
+    settings = exc.title == "Settings"
+    lines = []
+    for error in exc.errors():
+        message = str(error["msg"]).removeprefix("Value error, ")
+        where = ".".join(str(p) for p in error["loc"])
+        if settings:
+            lines.append(f"LTO_{where.upper()}: {message}" if where else message)
+        else:
+            lines.append(f"{where or 'parameters'}: {message}")
+    return lines, ExitCode.ENVIRONMENT if settings else ExitCode.BAD_INPUT
+
+
+def to_cli_error(exc: BaseException) -> CliError:
+    """The one mapping from what went wrong to a message and an exit code."""
+    from pydantic import ValidationError
+
+    from lto.atlas.errors import DomainError
+    from lto.bootstrap import ConfigurationError
+
+    if isinstance(exc, CliError):
+        return exc
+    if isinstance(exc, ValidationError):
+        lines, code = _validation_lines(exc)
+        return CliError("\n".join(lines), code)
+    if isinstance(exc, ConfigurationError):
+        return CliError(str(exc), ExitCode.ENVIRONMENT)
+    if isinstance(exc, DomainError):
+        return CliError(str(exc), ExitCode.BAD_INPUT)
+    if isinstance(exc, MemoryError):
+        return CliError(
+            "ran out of memory: use a coarser --grid, fewer --focus-points, or a smaller clip",
+            ExitCode.TOO_LARGE,
+        )
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return CliError(f"{where}{exc.strerror or exc}", ExitCode.ENVIRONMENT)
+    if _is_simulation_error(exc):
+        return CliError(str(exc), ExitCode.FAILED)
+    return CliError(
+        f"internal error ({type(exc).__name__}): {exc}. Please report it with the command you ran.",
+        ExitCode.FAILED,
+    )
+
+
+def _is_simulation_error(exc: BaseException) -> bool:
+    from lto.matrix.ports import SimulationError
+
+    return isinstance(exc, SimulationError)
+
+
+class GuardedGroup(click.Group):
+    """A click group whose commands fail with ``to_cli_error``'s message and code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            raise to_cli_error(exc) from exc
