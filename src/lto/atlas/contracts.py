@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from lto.atlas.technology import IlluminationShape
+from lto.atlas.technology import IlluminationShape, Polarization
 from lto.atlas.units import parse_quantity
 
 
@@ -114,6 +114,11 @@ class JobParameters(Contract):
     focus_nm: Nanometres = Field(default=0.0, ge=-100_000.0, le=100_000.0)
     illumination: JobIllumination = IlluminationShape.CONVENTIONAL
     sigma_inner: float | None = Field(default=None, ge=0.0, le=1.0)
+    polarization: Polarization | None = Field(
+        default=None,
+        description="imaging model: scalar, or the illumination's polarisation for the vector "
+        "model; absent: the technology's default (unpolarised vector imaging)",
+    )
     pattern: Pattern = Pattern.LINE_SPACE
     pattern_complexity: float = Field(
         default=0.0, ge=0.0, le=1.0, description="0 = 1-D lines, 1 = dense random 2-D logic"

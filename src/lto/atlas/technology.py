@@ -24,6 +24,10 @@ class ExposureTechnology:
     max_na: NumericalAperture
     medium_index: float = 1.0
     description: str = ""
+    # The imaging model a job gets unless it names one (docs/physics.md, "Scalar or vector"):
+    # the vector model with unpolarised light, which is what an illuminator delivers unless a
+    # polarisation is selected, and which reduces to the scalar model where NA is low.
+    default_polarization: str = "unpolarized"
 
     @property
     def immersion(self) -> bool:
@@ -52,6 +56,8 @@ ARF_IMMERSION = ExposureTechnology(
     NumericalAperture(1.35),
     medium_index=1.436,
     description="193 nm ArF excimer with water between lens and wafer (n = 1.436)",
+    # hyper-NA scanners ship polarised illuminators: unpolarised light loses the TM contrast
+    default_polarization="azimuthal",
 )
 KRF = ExposureTechnology(
     "KrF", Wavelength(248.0), NumericalAperture(0.93), description="248 nm KrF excimer, dry"
@@ -96,6 +102,21 @@ def k1_factor(half_pitch_nm: float, wavelength_nm: float, na: float) -> float:
 def rayleigh_dof_nm(wavelength_nm: float, na: float, k2: float = 1.0) -> float:
     """Rayleigh depth of focus k2 · λ / NA², the first-order scaling of usable focus range."""
     return k2 * wavelength_nm / na**2
+
+
+class Polarization(StrEnum):
+    """The imaging model: ``scalar`` (no polarisation; the ICCAD-2013 reference model), or the
+    vector model with the illumination's polarisation. TE and TM are relative to lines along y
+    (x-periodic patterns): TE is the field along the lines, TM across them."""
+
+    SCALAR = "scalar"
+    UNPOLARIZED = "unpolarized"
+    TE = "TE"
+    TM = "TM"
+    X = "x"
+    Y = "y"
+    AZIMUTHAL = "azimuthal"
+    RADIAL = "radial"
 
 
 class IlluminationShape(StrEnum):

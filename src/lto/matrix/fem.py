@@ -15,6 +15,7 @@ import numpy as np
 from lto.matrix.backend import ArrayBackend
 from lto.matrix.imaging import Method, aerial_image
 from lto.matrix.masks import Clip
+from lto.matrix.polarization import Polarization
 from lto.matrix.resist import ResistModel, measure_cd
 from lto.matrix.sources import Source
 
@@ -28,6 +29,7 @@ class Optics:
     source: Source
     medium_index: float = 1.0
     aberrations: Mapping[int, float] | None = None
+    polarization: Polarization | None = None  # None: the scalar model
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ def image(
         backend=backend,
         medium_index=optics.medium_index,
         aberrations=optics.aberrations,
+        polarization=optics.polarization,
     )
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, replace
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 import numpy as np
 
@@ -35,12 +35,13 @@ from lto.atlas.contracts import (
 )
 from lto.atlas.materials import ARF_CAR, EUV_CAR, KRF_CAR, ResistFormulation
 from lto.atlas.policies import ConstraintProfile, constraint_profile, infer_profile_name
-from lto.atlas.technology import IlluminationShape
+from lto.atlas.technology import ExposureTechnology, IlluminationShape
 from lto.matrix import sources
 from lto.matrix.backend import get_backend
 from lto.matrix.fem import CutLine, FocusExposureMatrix, Gauge, Optics, cd_at, image
 from lto.matrix.imaging import Method, SocsKernels, hopkins_kernels
 from lto.matrix.masks import Clip, contact_array, line_end, line_space
+from lto.matrix.polarization import Polarization
 from lto.matrix.ports import ProgressCallback, SimulationError, SimulatorPort
 from lto.matrix.resist import ResistModel
 from lto.matrix.window_search import ProcessWindow, WindowSearch, WindowSpec
@@ -118,6 +119,13 @@ class Setup:
     resist: ResistModel
 
 
+def imaging_polarization(job: JobParameters, technology: ExposureTechnology) -> Polarization | None:
+    """The job's imaging model: None (scalar) or the polarisation of the vector model; a job
+    that names none gets its technology's default."""
+    chosen = str(job.polarization or technology.default_polarization)
+    return None if chosen == "scalar" else cast(Polarization, chosen)
+
+
 def illumination(job: JobParameters, step: float) -> sources.Source:
     inner = job.sigma_inner or 0.0
     if job.illumination == IlluminationShape.CONVENTIONAL:
@@ -186,6 +194,7 @@ class PhysicsSimulator(SimulatorPort):
             self.settings.source or illumination(job, self.settings.source_step),
             profile.technology.medium_index,
             dict(self.settings.aberrations) or None,
+            imaging_polarization(job, profile.technology),
         )
         resist = replace(
             ResistModel.from_formulation(
@@ -262,6 +271,7 @@ class PhysicsSimulator(SimulatorPort):
         return hopkins_kernels(
             setup.clip.shape, pixel_nm=setup.clip.pixel_nm, wavelength_nm=optics.wavelength_nm, na=optics.na,
             source=optics.source, defocus_nm=job.focus_nm, medium_index=optics.medium_index,
+            aberrations=optics.aberrations, polarization=optics.polarization,
         )  # fmt: skip
 
     def _search(self, job: JobParameters, setup: Setup, report: ProgressCallback) -> ProcessWindow:
