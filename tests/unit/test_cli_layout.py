@@ -96,7 +96,9 @@ def test_layout_and_drawn_pattern_give_the_same_cd(lines_gds: Path) -> None:
         cd_at(s.clip, image(s.clip, s.optics), s.resist, job.dose_mj_cm2, s.cut)
         for s in (drawn, layout)
     ]
-    assert cds[0] == pytest.approx(cds[1], abs=1e-4)  # 1-D and 2-D kernels: 1e-5 nm apart
+    # 1-D and 2-D clips integrate the source over different strips (the 2-D band adds orders of
+    # zero amplitude): both to ~1e-5 of the intensity, i.e. ~1e-3 nm of CD
+    assert cds[0] == pytest.approx(cds[1], abs=5e-3)
     assert 0 < cds[0] < 120
 
 

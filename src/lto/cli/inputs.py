@@ -23,7 +23,7 @@ JOB_FLAGS = {
     "na": "na", "wavelength": "wavelength_nm", "dose": "dose_mj_cm2", "sigma": "sigma",
     "sigma_inner": "sigma_inner", "illumination": "illumination", "thickness": "resist_thickness_nm",
     "grid": "grid_size_nm", "cd": "target_cd_nm", "pitch": "pitch_nm", "focus": "focus_nm",
-    "pattern": "pattern", "profile": "constraint_profile", "submitted_by": "submitted_by",
+    "pattern": "pattern", "polarization": "polarization", "profile": "constraint_profile", "submitted_by": "submitted_by",
 }  # fmt: skip
 
 # flag name -> (ResistModel field, canonical unit or None for a plain number)

@@ -90,6 +90,15 @@ def job_options(function: F) -> F:
                 "--pattern", type=click.Choice(["line_space", "contact_array", "line_end"])
             ),
             click.option(
+                "--polarization",
+                type=click.Choice(
+                    ["scalar", "unpolarized", "TE", "TM", "x", "y", "azimuthal", "radial"]
+                ),
+                help="Imaging model: scalar, or the vector model with this illumination "
+                "polarisation (TE/TM relative to lines along y). Default: the technology's "
+                "(azimuthal for ArF immersion, unpolarized otherwise).",
+            ),
+            click.option(
                 "--profile",
                 help="Constraint profile, e.g. ArF-immersion (default: inferred from λ and NA).",
             ),

@@ -60,13 +60,9 @@ def _resist_profile(simulation: Simulation, job: JobParameters, folder: Path) ->
     dose and focus: CDs at three heights, the sidewall angle and the top loss."""
     from lto.cli.profile_plot import write_resist_profile
 
-    setup = simulation.setup
-    pixel = setup.clip.pixel_nm
-    latent = setup.cut.profile(setup.resist.latent_image(simulation.nominal_image, pixel))
-    profile = setup.resist.profile(
-        latent, job.dose_mj_cm2, pixel_nm=pixel, center_nm=setup.cut.center_nm,
-        feature=setup.cut.feature,
-    )  # fmt: skip
+    if simulation.profile is None:
+        return []
+    profile = simulation.profile
     return [write_resist_profile(profile, folder / "resist_profile.png")]
 
 

@@ -30,6 +30,7 @@ from lto.atlas.contracts import (
     ComputeStats,
     JobParameters,
     Pattern,
+    ResistProfileSummary,
     SimulationResult,
     TradeoffSignals,
 )
@@ -43,7 +44,7 @@ from lto.matrix.imaging import Method, SocsKernels, hopkins_kernels
 from lto.matrix.masks import Clip, contact_array, line_end, line_space
 from lto.matrix.polarization import Polarization
 from lto.matrix.ports import ProgressCallback, SimulationError, SimulatorPort
-from lto.matrix.resist import ResistModel
+from lto.matrix.resist import ResistModel, ResistProfile
 from lto.matrix.window_search import ProcessWindow, WindowSearch, WindowSpec
 
 VERSION = "1"
@@ -108,6 +109,7 @@ class Simulation:
     fem: FocusExposureMatrix
     nominal_image: np.ndarray
     window: ProcessWindow | None = None  # the search's rows, exact window edges and bounds
+    profile: ResistProfile | None = None  # the resist cross-section at the job's dose and focus
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,8 @@ class PhysicsSimulator(SimulatorPort):
                 RESISTS[profile.technology.name],
                 job.resist_thickness_nm,
                 development=self.settings.development,
+                wavelength_nm=job.wavelength_nm,  # for standing waves, when reflectivity is set
+                cover_index=profile.technology.medium_index,
             ),
             **dict(self.settings.resist_overrides),
         )
@@ -231,6 +235,7 @@ class PhysicsSimulator(SimulatorPort):
             if nominal is None:
                 nominal = self._image(setup.clip, setup, parameters.focus_nm)
             outputs = self._measure(parameters, setup, found, nominal)
+            profile = self._resist_profile(parameters, setup, nominal)
             wall = time.perf_counter() - started
             signals = self._signals(parameters, setup, found, outputs, nominal, wall)
         except SimulationError:
@@ -249,8 +254,22 @@ class PhysicsSimulator(SimulatorPort):
             energy_captured=min(kernels.energy_captured, 1.0) if kernels else None,
         )
         report(1.0, "done")
-        result = SimulationResult(job_id=job_id, signals=signals, compute=compute, **outputs)
-        return Simulation(result, setup, found.matrix, nominal, found)
+        result = SimulationResult(
+            job_id=job_id, signals=signals, compute=compute,
+            resist_profile=ResistProfileSummary(**profile.summary()), **outputs,
+        )  # fmt: skip
+        return Simulation(result, setup, found.matrix, nominal, found, profile)
+
+    def _resist_profile(
+        self, job: JobParameters, setup: Setup, nominal: np.ndarray
+    ) -> ResistProfile:
+        """The film left on the cut line at the job's own dose and focus."""
+        pixel = setup.clip.pixel_nm
+        latent = setup.cut.profile(setup.resist.latent_image(nominal, pixel))
+        return setup.resist.profile(
+            latent, job.dose_mj_cm2, pixel_nm=pixel, center_nm=setup.cut.center_nm,
+            feature=setup.cut.feature,
+        )  # fmt: skip
 
     # --- steps --------------------------------------------------------------------------------
 
