@@ -29,8 +29,10 @@ def contrast(pitch: float, polarization: str | None) -> float:
         clip.transmission, pixel_nm=clip.pixel_nm, wavelength_nm=WAVELENGTH, na=NA,
         medium_index=N, source=source, polarization=polarization,  # type: ignore[arg-type]
     )[0]  # fmt: skip
-    spectrum = np.fft.rfft(image) / image.size
-    return float(2 * np.real(spectrum[1]) / np.real(spectrum[0]))
+    spectrum = np.fft.fft(image) / image.size
+    orders = np.fft.fft(clip.transmission[0]) / clip.shape[1]
+    term = orders[0] * np.conj(orders[-1])  # the interference term's own phase
+    return float(2 * np.real(spectrum[1] * np.conj(term / abs(term))) / np.real(spectrum[0]))
 
 
 def main() -> None:

@@ -168,10 +168,13 @@ def _check_mask(mask: ArrayLike, pixel_nm: float) -> np.ndarray:
             f"mask: |transmission| must be at most 1000 (a transmission is a fraction of the "
             f"incident field; got {np.max(np.abs(array)):.3g})"
         )
-    pixel = _finite("pixel_nm", pixel_nm)
-    if not pixel > 0:
-        raise ValueError(f"pixel_nm: must be > 0 (got {pixel_nm})")
+    _check_pixel(pixel_nm)
     return array if np.iscomplexobj(array) else array.astype(np.float64, copy=False)
+
+
+def _check_pixel(pixel_nm: float) -> None:
+    if not _finite("pixel_nm", pixel_nm) > 0:
+        raise ValueError(f"pixel_nm: must be > 0 (got {pixel_nm})")
 
 
 def _check_optics(
@@ -248,6 +251,7 @@ def transfer_functions(
     """The band a source needs, the transfer function of every (node, field component) on it,
     shape (rows, bins), and the rows' weights (a clear mask images to 1)."""
     _check_optics(wavelength_nm, na, medium_index, defocus_nm, aberrations, polarization)
+    _check_pixel(pixel_nm)
     _check_sampling(pixel_nm, wavelength_nm, na)
     cutoff = na / wavelength_nm
     reach = max(source.max_sigma, source.geometry.extent if source.geometry else 0.0)

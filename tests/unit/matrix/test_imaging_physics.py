@@ -272,3 +272,65 @@ def test_bad_inputs_are_refused_by_name() -> None:
         aerial_image(
             np.ones((4, 4)), pixel_nm=1.0, source=sources.conventional(0.5), method="tcc", **ARF
         )  # type: ignore[arg-type]
+
+
+GOOD = {"pixel_nm": 4.0, "wavelength_nm": 193.0, "na": 0.93, "defocus_nm": 0.0}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"defocus_nm": float("nan")}, "defocus_nm: must be finite"),
+        ({"defocus_nm": float("inf")}, "defocus_nm: must be finite"),
+        ({"medium_index": float("inf")}, "medium_index: must be finite"),
+        ({"medium_index": 0.5}, "medium_index: must be ≥ 1"),
+        ({"wavelength_nm": float("inf")}, "wavelength_nm: must be finite"),
+        ({"wavelength_nm": -193.0}, "wavelength_nm: must be > 0"),
+        ({"pixel_nm": float("inf")}, "pixel_nm: must be finite"),
+        ({"pixel_nm": float("nan")}, "pixel_nm: must be finite"),
+        ({"pixel_nm": 60.0}, r"pixel_nm: must be at most λ/\(4·NA\)"),
+        ({"na": float("nan")}, "na: must be finite"),
+        ({"aberrations": {9: float("nan")}}, "aberrations: Z9 must be a finite"),
+        ({"aberrations": {40: 0.1}}, "aberrations: Fringe Zernike index must be 1…16"),
+        ({"method": "tcc"}, "method: must be"),
+    ],
+)
+@pytest.mark.parametrize("method", ["abbe", "hopkins"])
+def test_garbage_parameters_are_refused_by_name_and_rule(
+    change: dict[str, object], message: str, method: str
+) -> None:
+    optics = {**GOOD, "method": method, **change}
+    with pytest.raises(ValueError, match=message):
+        aerial_image(np.ones((8, 8)), source=sources.conventional(0.5), **optics)  # type: ignore[arg-type]
+
+
+def test_masks_of_absurd_transmission_are_refused() -> None:
+    for mask, message in (
+        (np.full((8, 8), 1e300), "mask: |transmission| must be at most"),
+        (np.full((8, 8), np.nan), "mask: transmission must be finite"),
+        (np.array([["a", "b"], ["c", "d"]]), "mask: must hold numbers"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            aerial_image(mask, source=sources.conventional(0.5), **GOOD)
+
+
+def test_source_weights_must_be_a_distribution() -> None:
+    """A clear mask images to 1 only if the weights sum to 1: 5, or negatives, are refused."""
+    with pytest.raises(ValueError, match="weights must sum to 1"):
+        sources.Source(np.zeros(1), np.zeros(1), np.array([5.0]))
+    with pytest.raises(ValueError, match="weights must be finite and ≥ 0"):
+        sources.Source(np.zeros(2), np.zeros(2), np.array([2.0, -1.0]))
+    with pytest.raises(ValueError, match="sx and sy must be finite"):
+        sources.Source(np.array([np.nan]), np.zeros(1), np.ones(1))
+    with pytest.raises(ValueError, match="sigma: must lie in"):
+        sources.conventional(float("nan"))
+    with pytest.raises(ValueError, match="step: must lie in"):
+        sources.annular(0.5, 0.8, step=float("nan"))
+
+
+def test_hopkins_kernels_cannot_be_edited_by_a_caller() -> None:
+    kernels = hopkins_kernels((16, 16), pixel_nm=4.0, source=sources.annular(0.5, 0.8), **ARFI)
+    with pytest.raises(ValueError, match="read-only"):
+        kernels.kernels[0, 0] = 0.0
+    with pytest.raises(ValueError, match="read-only"):
+        kernels.eigenvalues[0] = 0.0
