@@ -24,20 +24,22 @@ grid of the source (``Source.sx/sy/weights``; see docs/physics.md for the measur
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from lto.matrix import sources
 from lto.matrix.sources import Geometry, Source
 
 _MAX_CROSSING_ORDERS = 160  # orders whose pupil circle cuts the source
 _MAX_WORK = 60_000  # strips × circles: above it the arrangement is too fine to be worth cutting
-_GRID_BUDGET = 2e9  # grid points × orders² for the fallback (the SVD of the Hopkins kernels)
+_GRID_BUDGET = 2e7  # grid points × orders² for the fallback (the Hopkins kernels' cost)
 _FINEST_GRID = 0.0125  # σ
 _NODE_BUDGET = 6000  # smooth-case nodes before they merge into cells
 _IN_FOCUS_LINES = 8  # Gauss nodes per strip for the exact areas (merged afterwards: free)
@@ -61,22 +63,37 @@ class SourceQuadrature:
         return int(self.sx.size)
 
 
+@functools.cache
 def gauss_nodes(count: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Gauss–Legendre nodes and weights on [0, 1]."""
     x, w = np.polynomial.legendre.leggauss(count)
-    return (x + 1.0) / 2.0, w / 2.0
+    nodes, weights = (x + 1.0) / 2.0, w / 2.0
+    nodes.flags.writeable = False
+    weights.flags.writeable = False
+    return nodes, weights
 
 
-def nodes_for(phase_span: float, minimum: int, tolerance: float = 1e-6) -> int:
-    """The fewest Gauss–Legendre nodes that integrate e^(iφ) over an interval where φ turns by
-    ``phase_span`` radians to ``tolerance`` (the rule's error (n!)⁴ a²ⁿ / ((2n+1) ((2n)!)³))."""
-    for count in range(max(minimum, 1), 33):
-        factorial = math.factorial(count)
-        error = factorial**4 * phase_span ** (2 * count)
-        error /= (2 * count + 1) * math.factorial(2 * count) ** 3
-        if error <= tolerance:
-            return count
-    return 32
+_TOLERANCE = 1e-6  # per patch, of the integral of e^(iφ)
+
+
+@functools.cache
+def _span_limits(tolerance: float) -> NDArray[np.float64]:
+    """For n = 1…32 nodes, the largest phase span n Gauss–Legendre nodes integrate e^(iφ) over to
+    ``tolerance``: the rule's error is (n!)⁴ a²ⁿ / ((2n+1) ((2n)!)³) for a span a."""
+    limits = []
+    for count in range(1, 33):
+        scale = (2 * count + 1) * math.factorial(2 * count) ** 3 / math.factorial(count) ** 4
+        limits.append((tolerance * scale) ** (1.0 / (2 * count)))
+    return np.asarray(limits)
+
+
+def nodes_for(phase_span: ArrayLike, minimum: int, tolerance: float = _TOLERANCE) -> Any:
+    """The fewest Gauss–Legendre nodes (at least ``minimum``, at most 32) that integrate a
+    function whose phase turns by ``phase_span`` radians across the interval to ``tolerance``;
+    an array of counts for an array of spans."""
+    counts = np.searchsorted(_span_limits(tolerance), np.asarray(phase_span)) + 1
+    counts = np.clip(counts, max(minimum, 1), 32)
+    return int(counts) if np.ndim(counts) == 0 else counts
 
 
 _CACHE: OrderedDict[tuple[object, ...], SourceQuadrature] = OrderedDict()
@@ -231,7 +248,7 @@ def _smooth_nodes(
     mid = (lo + hi) / 2
     inside = geometry.density(mid, y[line]) > 0
     line, lo, hi = line[inside], lo[inside], hi[inside]
-    counts = np.array([nodes_for(smoothness * length, 1) for length in (hi - lo)], dtype=int)
+    counts = nodes_for(smoothness * (hi - lo), 1)
     xs, ys, ws = [], [], []
     for count in np.unique(counts):
         pick = counts == count
