@@ -290,3 +290,20 @@ def test_the_user_sets_the_matrix_ranges(tmp_path: Path) -> None:
         focus = {float(r["focus_nm"]) for r in csv.DictReader(handle)}
     assert min(focus) == -100
     assert max(focus) == 100
+
+
+def test_the_readme_example_prints_the_numbers_the_readme_shows() -> None:
+    """The README's `lto simulate` line, run as written, prints the summary the README quotes."""
+    import re
+    import shlex
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"^lto simulate (.+?\\\n.+?)$", readme, re.MULTILINE)
+    assert command is not None
+    flags = shlex.split(command.group(1).replace("\\\n", " "))
+    flags = flags[: flags.index("--plot")]  # pictures are not what is compared
+    quoted = re.search(r"^(CD [\d.]+ nm · dose to size .+)$", readme, re.MULTILINE)
+    assert quoted is not None
+    result = CliRunner().invoke(cli, ["simulate", *flags])
+    assert result.exit_code == 0, result.output
+    assert quoted.group(1) in result.stderr
