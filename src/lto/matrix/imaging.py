@@ -361,7 +361,7 @@ def hopkins_kernels(
         defocus_nm=defocus_nm, medium_index=medium_index, aberrations=aberrations,
         polarization=polarization,
     )  # fmt: skip
-    u, eigenvalues = _tcc_eigen((pupils * np.sqrt(weights)[:, None]).T)
+    u, eigenvalues = _tcc_eigen(pupils * np.sqrt(weights)[:, None])
     cumulative = np.cumsum(eigenvalues) / eigenvalues.sum()
     keep = int(np.searchsorted(cumulative, energy) + 1)
     if max_kernels is not None:
@@ -377,14 +377,21 @@ def hopkins_kernels(
     return kernels
 
 
-def _tcc_eigen(scaled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvectors and eigenvalues (descending) of TCC = B·Bᴴ for B = A·√w (bins × rows): by
-    the SVD of B when rows are few, by the Hermitian eigensolver of the small TCC otherwise."""
-    bins, rows = scaled.shape
-    if rows <= bins:
-        u, singular, _ = np.linalg.svd(scaled, full_matrices=False)
+def _tcc_eigen(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvectors (columns) and eigenvalues (descending) of TCC = Bᴴ·B for the (rows × bins)
+    matrix B = √w·A: by the SVD of B when rows are few, else by the Hermitian eigensolver of the
+    small bins × bins TCC."""
+    count, bins = rows.shape
+    if count <= bins:
+        u, singular, _ = np.linalg.svd(rows.T, full_matrices=False)
         return u, singular**2
-    values, vectors = np.linalg.eigh(scaled @ scaled.conj().T)
+    # Bᴴ·B from one real product of [Re B, Im B] with itself (complex GEMM on tall, narrow
+    # matrices is several times slower here)
+    stacked = np.concatenate([rows.real, rows.imag], axis=1)
+    gram = stacked.T @ stacked
+    re, im = gram[:bins, :bins] + gram[bins:, bins:], gram[bins:, :bins] - gram[:bins, bins:]
+    tcc = re + 1j * im
+    values, vectors = np.linalg.eigh(tcc)
     order = np.argsort(values)[::-1]
     return vectors[:, order], np.maximum(values[order], 0.0)
 
