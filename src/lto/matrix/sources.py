@@ -41,6 +41,18 @@ class Geometry:
             return 1.0
         return min(1.0, max(float(np.hypot(x, y) + r) for x, y, r in self.include))
 
+    @property
+    def feature(self) -> float:
+        """The narrowest part of the shape (σ): a pole's radius, a ring's width, a pixel."""
+        if self.pixels is not None:
+            return 2.0 / self.pixels.shape[0]
+        widths = [r for *_, r in self.include]
+        for ox, oy, outer in self.include:
+            for ix, iy, inner in self.exclude:
+                if np.hypot(ox - ix, oy - iy) < outer:
+                    widths.append(max(outer - inner, 1e-3))
+        return float(min(widths))
+
     def circles(self) -> NDArray[np.float64]:
         """Every circle on the outline, (C, 3) as (x, y, r): the unit circle included."""
         discs = [*self.include, *self.exclude, (0.0, 0.0, 1.0)]
@@ -123,7 +135,11 @@ def sample(geometry: Geometry, step: float, description: str = "") -> Source:
     return _sample(geometry, step, description)
 
 
-def _sample(geometry: Geometry, step: float, description: str) -> Source:
+def subsamples(
+    geometry: Geometry, step: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The grid of pitch ``step`` with 8 × 8 sub-points per cell: (cells, 64) arrays of the
+    sub-points' x, y and brightness, for the cells the shape touches, and each cell's index."""
     if not 0 < step <= 1:
         raise ValueError(f"step: must lie in (0, 1] sigma (got {step})")
     half = int(np.ceil(geometry.extent / step))
@@ -131,13 +147,20 @@ def _sample(geometry: Geometry, step: float, description: str) -> Source:
     cx, cy = np.meshgrid(centres, centres)
     offsets = (np.arange(_SUPERSAMPLE) + 0.5) / _SUPERSAMPLE - 0.5
     ox, oy = np.meshgrid(offsets * step, offsets * step)
-    px, py = cx[..., None, None] + ox, cy[..., None, None] + oy
+    px = (cx[..., None, None] + ox).reshape(-1, _SUPERSAMPLE**2)
+    py = (cy[..., None, None] + oy).reshape(-1, _SUPERSAMPLE**2)
     hits = geometry.density(px, py)  # brightness of each sub-point (a pixel map's, or 1)
-    count = hits.sum(axis=(-1, -2))
+    touched = np.flatnonzero(hits.sum(axis=1) > 0)
+    return px[touched], py[touched], hits[touched], touched
+
+
+def _sample(geometry: Geometry, step: float, description: str) -> Source:
+    px, py, hits, _ = subsamples(geometry, step)
+    count = hits.sum(axis=-1)
     keep = count > 0
     # each point sits at the centroid of the part of its cell inside the shape
-    centroid_x = (hits * px).sum(axis=(-1, -2))[keep] / count[keep]
-    centroid_y = (hits * py).sum(axis=(-1, -2))[keep] / count[keep]
+    centroid_x = (hits * px).sum(axis=-1)[keep] / count[keep]
+    centroid_y = (hits * py).sum(axis=-1)[keep] / count[keep]
     return _weighted(centroid_x, centroid_y, count[keep] / _SUPERSAMPLE**2, description, geometry)
 
 
