@@ -109,7 +109,7 @@ def test_policy_violations_are_warned_about_but_the_physics_runs() -> None:
         (["--profile", "nope"], "unknown constraint profile 'nope'; known: EUV"),
         (["--na", "1.4"], "NA 1.4 exceeds every 193 nm technology's limit: ArF-immersion reaches NA 1.35"),
         (["--na", "1.2", "--profile", "ArF-dry"], "cannot image into ArF-dry's medium (n = 1)"),
-        (["--zernike", "9"], "write a Fringe index"),
+        (["--zernike", "9"], "write a Fringe Zernike index"),
         (["--mask-transmission", "0.06"], "--mask-transmission applies to --mask att-psm only"),
     ],
 )  # fmt: skip
@@ -307,3 +307,35 @@ def test_the_readme_example_prints_the_numbers_the_readme_shows() -> None:
     result = CliRunner().invoke(cli, ["simulate", *flags])
     assert result.exit_code == 0, result.output
     assert quoted.group(1) in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--dose-range", "0:50"], "'--dose-range': '0:50': doses must be > 0"),
+        (["--zernike", "99=0.1"], "Fringe Zernike index 1…16"),
+        (["--polarization", "circular"], "'--polarization'"),
+    ],
+)
+def test_bad_physics_flags_are_one_line_with_exit_code_2(extra: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli, ["simulate", *FLAGS, *extra])
+    assert result.exit_code == ExitCode.BAD_INPUT
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: ")
+    assert message in lines[0]
+
+
+def test_an_out_file_that_cannot_be_created_is_refused_before_the_physics(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["simulate", *FLAGS, "--out", "/proc/lto-result.json"])
+    assert result.exit_code == ExitCode.ENVIRONMENT
+    assert "--out /proc/lto-result.json: cannot be written" in result.stderr
+
+
+def test_the_result_says_which_imaging_model_was_used() -> None:
+    result = CliRunner().invoke(cli, ["simulate", *FLAGS])
+    assert result.exit_code == 0, result.output
+    imaging = json.loads(result.stdout)["imaging"]
+    assert imaging["polarization"] == "azimuthal"  # the ArF-immersion default
+    scalar = CliRunner().invoke(cli, ["simulate", *FLAGS, "--polarization", "scalar"])
+    assert json.loads(scalar.stdout)["imaging"]["polarization"] == "scalar"

@@ -54,3 +54,11 @@ def test_a_sweep_where_nothing_images_exits_4() -> None:
     result = CliRunner().invoke(cli, ["sweep", *FLAGS, "--vary", "pitch=40:70:30"])
     assert result.exit_code == ExitCode.CANNOT_IMAGE
     assert "no value of pitch images" in result.stderr
+
+
+def test_a_row_without_cd_at_the_jobs_dose_says_so() -> None:
+    """Overdosed lines vanish at the typed dose though the process has a dose to size."""
+    flags = [f for f in FLAGS if f not in ("--dose", "42")] + ["--pitch", "80"]
+    result = CliRunner().invoke(cli, ["sweep", "--vary", "dose=60:61:1", *flags])
+    assert result.exit_code == 0, result.output
+    assert "no CD at 60 mJ/cm²" in result.stdout

@@ -111,6 +111,9 @@ class GuardedGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # a bad flag: one line, not click's usage block
+            hint = f" (lto {exc.ctx.info_name} --help)" if exc.ctx and exc.ctx.parent else ""
+            raise CliError(f"{exc.format_message()}{hint}", ExitCode.BAD_INPUT) from exc
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:

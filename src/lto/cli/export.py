@@ -46,6 +46,11 @@ def result_document(
     if setup is not None:
         document["resist"] = resist_parameters(setup.resist)
         document["constraint_profile"] = setup.profile.name
+        document["imaging"] = {
+            "polarization": setup.optics.polarization or "scalar",  # what was used
+            "medium_index": setup.optics.medium_index,
+            "source": setup.optics.source.description,
+        }
     return document
 
 

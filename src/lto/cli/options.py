@@ -30,15 +30,22 @@ class ZernikeTerm(click.ParamType):
             term = (int(index), float(waves))
         except ValueError:
             term = None
-        if not sep or term is None or term[0] < 1 or not math.isfinite(term[1]):
-            self.fail(f"{value!r}: write a Fringe index ≥ 1 and waves, like 9=0.02", param, ctx)
+        if not sep or term is None or not 1 <= term[0] <= 16 or not math.isfinite(term[1]):
+            self.fail(
+                f"{value!r}: write a Fringe Zernike index 1…16 and finite waves, like 9=0.02",
+                param, ctx,
+            )  # fmt: skip
         return term
 
 
 class Span(click.ParamType):
-    """``LOW:HIGH`` (two numbers, LOW < HIGH), e.g. ``--dose-range 30:50``."""
+    """``LOW:HIGH`` (two numbers, LOW < HIGH), e.g. ``--dose-range 30:50``; ``positive`` spans
+    (doses) need LOW > 0."""
 
     name = "LOW:HIGH"
+
+    def __init__(self, *, positive: bool = False) -> None:
+        self.positive = positive
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, tuple):
@@ -50,6 +57,8 @@ class Span(click.ParamType):
             self.fail(f"{value!r}: write two numbers, like 30:50", param, ctx)
         if not (math.isfinite(low) and math.isfinite(high) and low < high):
             self.fail(f"{value!r}: need finite LOW < HIGH", param, ctx)
+        if self.positive and not low > 0:
+            self.fail(f"{value!r}: doses must be > 0", param, ctx)
         return (low, high)
 
 
@@ -174,7 +183,7 @@ def physics_options(function: F) -> F:
             click.option("--mack-n", type=float, help="Mack dissolution contrast n (> 1)."),
             click.option(
                 "--dose-range",
-                type=Span(),
+                type=Span(positive=True),
                 help="Dose span of the matrix in mJ/cm², e.g. 30:50 (default: found around "
                 "the dose to size).",
             ),

@@ -167,3 +167,20 @@ def check_writable(path: Path | None, *, folder: bool, flag: str) -> None:
             )
     if not os.access(target, os.W_OK):
         raise CliError(f"{flag} {path}: not writable", ExitCode.ENVIRONMENT)
+    if not folder:
+        _try_open(path, flag)
+
+
+def _try_open(path: Path, flag: str) -> None:
+    """Open the file for appending (and remove it again if it was not there): permissions and
+    special file systems (root on /proc) are only known by trying."""
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise CliError(
+            f"{flag} {path}: cannot be written ({exc.strerror or exc})", ExitCode.ENVIRONMENT
+        ) from exc
+    if not existed:
+        path.unlink(missing_ok=True)

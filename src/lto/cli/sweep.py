@@ -123,7 +123,7 @@ def run(options: dict[str, Any]) -> None:
     points = _run_points(simulator, variation, jobs, console)
     print_table(variation, points)
     _write_outputs(variation, points, plot, csv_dir, console)
-    if not any(p.result is not None and p.reason is None for p in points):
+    if not any(p.result is not None and p.result.dose_to_size_mj_cm2 is not None for p in points):
         raise CannotImage(f"no value of {variation.name} images: see the table for why")
 
 
@@ -184,10 +184,21 @@ def _run_points(
             except (SimulationError, ValueError) as exc:
                 points.append(Point(value, reason=f"failed: {exc}"))
                 continue
-            nothing = result.cd_nm is None and result.dose_to_size_mj_cm2 is None
-            points.append(Point(value, result, "nothing prints" if nothing else None))
+            points.append(Point(value, result, _note(result, job)))
         bar.update(task, completed=len(jobs))
     return points
+
+
+def _note(result: SimulationResult, job: JobParameters) -> str | None:
+    """Why a row has gaps: nothing prints anywhere, or only not at the job's own dose/focus."""
+    if result.cd_nm is not None:
+        return None
+    if result.dose_to_size_mj_cm2 is None:
+        return "nothing prints"
+    return (
+        f"no CD at {job.dose_mj_cm2:g} mJ/cm², focus {job.focus_nm:g} nm "
+        f"(dose to size {result.dose_to_size_mj_cm2:.1f})"
+    )
 
 
 def print_table(variation: Variation, points: list[Point]) -> None:
@@ -275,7 +286,9 @@ def draw(variation: Variation, points: list[Point], folder: Path) -> Path:
         axes.set(ylabel=label, title=label)
     for axes in grid[1]:
         axes.set_xlabel(_axis_label(variation))
-    figure.suptitle(f"sweep of {variation.name} (gaps: the job cannot image there)")
+    figure.suptitle(
+        f"sweep of {variation.name} (gaps: no CD at the job's dose and focus, or no image)"
+    )
     path = folder / f"sweep_{variation.name}.png"
     figure.savefig(path, dpi=110)
     plt.close(figure)
