@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 from timing import best_of
 
-from lto.matrix import source_integration, sources
+from lto.matrix import sources
 from lto.matrix.imaging import aerial_image, clear_kernel_cache
 from lto.matrix.masks import contact_array, line_space
 from lto.matrix.sources import Source
@@ -33,8 +33,7 @@ def as_grid(source: Source) -> Source:
 
 def cold(function: Callable[[], np.ndarray]) -> Callable[[], np.ndarray]:
     def run() -> np.ndarray:
-        clear_kernel_cache()
-        source_integration._CACHE.clear()
+        clear_kernel_cache()  # and the source quadratures
         return function()
 
     return run

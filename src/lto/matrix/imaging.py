@@ -30,6 +30,7 @@ from lto.matrix import polarization as vector
 from lto.matrix.backend import ArrayBackend, get_backend
 from lto.matrix.polarization import Polarization
 from lto.matrix.pupil import aberration_rate, check_aberrations, defocus_rate, pupil_phase
+from lto.matrix.source_integration import clear_cache as clear_quadrature_cache
 from lto.matrix.source_integration import source_quadrature
 from lto.matrix.sources import Source
 
@@ -320,7 +321,9 @@ _CACHE_SIZE = 32
 
 
 def clear_kernel_cache() -> None:
+    """Forget the cached kernels and source quadratures (for cold timings)."""
     _KERNEL_CACHE.clear()
+    clear_quadrature_cache()
 
 
 def hopkins_kernels(

@@ -99,6 +99,11 @@ _CACHE: OrderedDict[tuple[object, ...], SourceQuadrature] = OrderedDict()
 _CACHE_SIZE = 64
 
 
+def clear_cache() -> None:
+    _CACHE.clear()
+    _GRID_CACHE.clear()
+
+
 def source_quadrature(
     source: Source, orders: NDArray[np.float64], *, smoothness: float
 ) -> SourceQuadrature:
@@ -127,7 +132,24 @@ def _passes(sx: np.ndarray, sy: np.ndarray, orders: np.ndarray) -> NDArray[np.bo
     )
 
 
+_GRID_CACHE: OrderedDict[tuple[object, ...], SourceQuadrature] = OrderedDict()
+
+
 def _grid_rule(source: Source, orders: np.ndarray) -> SourceQuadrature:
+    """``_split_grid`` cached: it does not depend on focus, so a focus-exposure matrix builds it
+    once."""
+    key = (source.key(), orders.tobytes())
+    if key in _GRID_CACHE:
+        _GRID_CACHE.move_to_end(key)
+        return _GRID_CACHE[key]
+    quadrature = _split_grid(source, orders)
+    _GRID_CACHE[key] = quadrature
+    if len(_GRID_CACHE) > 8:
+        _GRID_CACHE.popitem(last=False)
+    return quadrature
+
+
+def _split_grid(source: Source, orders: np.ndarray) -> SourceQuadrature:
     """The area-weighted grid for clips with too many orders to cut exactly. Each cell is split
     where a pupil circle crosses it, at 8 × 8 sub-points: one node per (cell, set of passed
     orders), with that part's area at its centroid. The cells are never coarser than a quarter
