@@ -40,7 +40,7 @@ def test_simulate_prints_a_result_and_draws_the_pictures(tmp_path: Path) -> None
     names = sorted(p.name for p in (tmp_path / "plots").iterdir())
     assert set(names) >= {f"{n}.png" for n in PICTURES} | set(TABLES)
     assert all((tmp_path / "plots" / f"{n}.png").stat().st_size > 5_000 for n in PICTURES)
-    assert set(payload["artifacts"]) >= set(PICTURES)
+    assert set(payload["artifacts"]) >= {f"{name}.png" for name in PICTURES}
 
 
 def test_the_result_json_echoes_the_job_its_id_the_version_and_the_resist() -> None:
@@ -182,7 +182,7 @@ def test_nothing_printing_anywhere_exits_4_and_the_json_says_why(tmp_path: Path)
 def test_nothing_printing_at_the_typed_dose_points_to_the_dose_to_size() -> None:
     result = simulate(*FLAGS, "--dose", "2")
     assert result.exit_code == 0, result.output
-    assert "nothing prints at 2 mJ/cm²; the dose to size is" in result.stderr
+    assert "does not print at 2 mJ/cm² and focus 0 nm; the process prints it at" in result.stderr
     assert json.loads(result.stdout)["dose_to_size_mj_cm2"] > 30
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from lto.cli.errors import CannotImage, CliError, ExitCode
 from lto.cli.export import resist_summary, result_document, write_tables
-from lto.cli.formatting import summary
+from lto.cli.formatting import signed, summary
 from lto.cli.inputs import customised, physics_settings, read_job
 from lto.cli.preflight import check_can_image, check_memory, check_writable, profile_for
 
@@ -46,7 +46,7 @@ def run(options: dict[str, Any]) -> None:
             job, result, setup=simulation.setup, physics=physics, reason=reason
         )
         artifacts = _write_pictures_and_tables(simulation, job, plot, csv_dir, console)
-        document["artifacts"] = {p.stem: str(p) for p in artifacts}
+        document["artifacts"] = {p.name: str(p) for p in artifacts}
     else:
         result = with_progress(console, lambda report: app.simulator.run(_new_id(), job, report))
         reason = _no_metrics_reason(result)
@@ -55,8 +55,10 @@ def run(options: dict[str, Any]) -> None:
     console.print(summary(result), markup=False)
     if result.cd_nm is None and result.dose_to_size_mj_cm2 is not None:
         console.print(
-            f"[yellow]warning[/yellow] nothing prints at {job.dose_mj_cm2:g} mJ/cm²; the dose "
-            f"to size is {result.dose_to_size_mj_cm2:.1f} mJ/cm² (--dose)"
+            f"[yellow]warning[/yellow] the target line does not print at {job.dose_mj_cm2:g} "
+            f"mJ/cm² and focus {job.focus_nm:g} nm; the process prints it at "
+            f"{result.dose_to_size_mj_cm2:.1f} mJ/cm² (--dose) and best focus "
+            f"{signed(result.best_focus_nm or 0.0)} nm (--focus)"
         )
     if reason is not None:
         raise CannotImage(reason)
