@@ -168,3 +168,11 @@ def test_layers_parse_with_and_without_datatype() -> None:
     for bad in ("", "7/", "1/2/3", "-1", "70000"):
         with pytest.raises(CliError, match="--layer: must be LAYER or LAYER/DATATYPE"):
             parse_layer(bad)
+
+
+def test_a_measure_point_on_a_features_edge_is_refused(lines_gds: Path) -> None:
+    """The line's left edge is at x = 30 nm: its CD there is neither the line's nor the space's."""
+    flags = ["--layout", str(lines_gds), "--layer", "1/0", "--window", "0,100,240,340"]
+    result = CliRunner().invoke(cli, ["simulate", *JOB, *flags, "--measure", "30,220"])
+    assert result.exit_code == 2, result.output
+    assert "lies on a feature's edge" in result.stderr

@@ -193,7 +193,20 @@ class LayoutClips:
             rows = (min(max(int(np.floor(position)), 0), ny - 1),)
         center = self.measure_nm[0] - x0
         column = min(max(int(np.floor(center / clip.pixel_nm)), 0), nx - 1)
-        amplitude = float(np.mean(np.abs(clip.transmission[list(rows), column])))
+        magnitude = np.abs(clip.transmission[list(rows)]).mean(axis=0)
+        amplitude = float(magnitude[column])
+        dark, clear = float(magnitude.min()), float(magnitude.max())
+
+        def share(x_nm: float) -> float:  # 0 on absorber, 1 on glass
+            index = int(np.floor(x_nm / clip.pixel_nm)) % nx
+            return (float(magnitude[index]) - dark) / (clear - dark) if clear > dark else 1.0
+
+        sides = [share(center - clip.pixel_nm), share(center), share(center + clip.pixel_nm)]
+        if any(0.05 < v < 0.95 for v in sides) or len({v > 0.5 for v in sides}) > 1:
+            raise ValueError(
+                f"--measure {self.measure_nm[0]:g},{self.measure_nm[1]:g}: lies on a feature's "
+                "edge (within a pixel of it); give a point inside a line or a space"
+            )
         return CutLine(rows, center, "resist" if amplitude < 0.5 else "space")
 
 
