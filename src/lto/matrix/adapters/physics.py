@@ -81,7 +81,7 @@ class PhysicsSettings:
     focus_range: tuple[float, float] | None = None
     method: Method = "hopkins"
     development: Literal["threshold", "mack"] = "threshold"
-    source_step: float = 0.1
+    source_step: float = 0.1  # the grid the source is drawn on; its integration is exact anyway
     mask_bias_nm: float = 1.0  # for MEEF: mask CD ± this (wafer scale)
     time_budget_s: float = 60.0
     cost_budget: float = 0.01
