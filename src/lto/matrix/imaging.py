@@ -266,11 +266,14 @@ def transfer_functions(
     nodes = source_quadrature(source, orders, smoothness=smoothness)
     fx = band.fx[None, :] + nodes.sx[:, None] * cutoff
     fy = band.fy[None, :] + nodes.sy[:, None] * cutoff
-    pupils = np.where(
-        nodes.passes,
-        pupil_phase(fx, fy, defocus_nm=defocus_nm, aberrations=aberrations, **optics),
-        0.0,
-    )
+    pupils = np.zeros(nodes.passes.shape, dtype=np.complex128)
+    if defocus_nm == 0 and not aberrations:
+        pupils[nodes.passes] = 1.0
+    else:  # the phase only where the order passes: most entries of a 2-D clip do not
+        pupils[nodes.passes] = pupil_phase(
+            fx[nodes.passes], fy[nodes.passes], defocus_nm=defocus_nm, aberrations=aberrations,
+            **optics,
+        )  # fmt: skip
     if polarization is None:
         return band, pupils, nodes.weights
     rows, weights, clear = [], [], 0.0
