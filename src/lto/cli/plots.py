@@ -356,7 +356,9 @@ def _window_contours(
     for level, colour, name in ((upper, "tab:red", "upper"), (lower, "tab:blue", "lower")):
         if cd.min() < level < cd.max():
             axes.contour(focus, dose, cd, levels=[level], colors=colour)
-            axes.plot([], [], color=colour, label=f"CD = {level:.1f} nm ({name})")
+            axes.plot(
+                [], [], color=colour, label=f"CD = {level:.1f} nm (the CD spec's {name} limit)"
+            )
 
 
 def _window_fits(axes: Any, simulation: Simulation, job: JobParameters) -> None:
@@ -382,11 +384,15 @@ def _window_fits(axes: Any, simulation: Simulation, job: JobParameters) -> None:
             )
         )  # fmt: skip
     if ellipse.dof_nm > 0:
+        # an ellipse that spans the matrix's whole focus range is cut by it: a lower bound
+        span = float(fem.focus_nm[-1] - fem.focus_nm[0])
+        clipped = ellipse.dof_nm >= span * (1 - 1e-6)
+        ellipse_bound = "≥ " if clipped and not bound else bound
         axes.add_patch(
             Ellipse(
                 (ellipse.focus_center_nm, ellipse.dose_center), ellipse.dof_nm,
                 el * ellipse.dose_center, fill=False, color="tab:purple",
-                label=f"largest ellipse: DoF {bound}{ellipse.dof_nm:.0f} nm at EL {el:.0%}",
+                label=f"largest ellipse: DoF {ellipse_bound}{ellipse.dof_nm:.0f} nm at EL {el:.0%}",
             )
         )  # fmt: skip
     if rectangle.dof_nm <= 0 and ellipse.dof_nm <= 0:
