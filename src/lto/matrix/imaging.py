@@ -264,18 +264,19 @@ def transfer_functions(
         smoothness += vector.variation_rate(na, medium_index)
     orders = np.column_stack([band.fx, band.fy]) / cutoff
     nodes = source_quadrature(source, orders, smoothness=smoothness)
-    fx = band.fx[None, :] + nodes.sx[:, None] * cutoff
-    fy = band.fy[None, :] + nodes.sy[:, None] * cutoff
     pupils = np.zeros(nodes.passes.shape, dtype=np.complex128)
     if defocus_nm == 0 and not aberrations:
         pupils[nodes.passes] = 1.0
     else:  # the phase only where the order passes: most entries of a 2-D clip do not
-        pupils[nodes.passes] = pupil_phase(
-            fx[nodes.passes], fy[nodes.passes], defocus_nm=defocus_nm, aberrations=aberrations,
-            **optics,
+        node, order = np.nonzero(nodes.passes)
+        pupils[node, order] = pupil_phase(
+            band.fx[order] + nodes.sx[node] * cutoff, band.fy[order] + nodes.sy[node] * cutoff,
+            defocus_nm=defocus_nm, aberrations=aberrations, **optics,
         )  # fmt: skip
     if polarization is None:
         return band, pupils, nodes.weights
+    fx = band.fx[None, :] + nodes.sx[:, None] * cutoff
+    fy = band.fy[None, :] + nodes.sy[:, None] * cutoff
     rows, weights, clear = [], [], 0.0
     for share, ex, ey in vector.jones_states(nodes.sx, nodes.sy, polarization):
         fields = vector.field_components(
