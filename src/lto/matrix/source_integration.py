@@ -114,7 +114,8 @@ def source_quadrature(
     change inside a region (defocus, aberration and polarisation phases); 0 means the image is
     constant in each region (scalar, in focus, no aberrations).
     """
-    key = (source.key(), orders.tobytes(), round(float(smoothness), 9))
+    smoothness = _rung(smoothness)
+    key = (source.key(), orders.tobytes(), smoothness)
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
@@ -123,6 +124,14 @@ def source_quadrature(
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return quadrature
+
+
+def _rung(smoothness: float) -> float:
+    """``smoothness`` rounded up to a rung of a ladder of ratio 1.5: nearby focus values share
+    one (slightly finer) quadrature, so a focus-exposure matrix builds a few, not one per row."""
+    if smoothness <= 0:
+        return 0.0
+    return float(1.5 ** math.ceil(math.log(smoothness) / math.log(1.5) - 1e-9))
 
 
 def _passes(sx: np.ndarray, sy: np.ndarray, orders: np.ndarray) -> NDArray[np.bool_]:
