@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import click
 
 from lto.cli.errors import CliError, ExitCode
+from lto.cli.options import apply_options
 
 if TYPE_CHECKING:
     from lto.atlas.contracts import JobParameters
@@ -67,9 +68,7 @@ def layout_options(function: F) -> F:
             help="dark: the polygons are absorber on clear glass; clear: they are openings.",
         ),
     ]
-    for decorator in reversed(decorators):
-        function = decorator(function)
-    return function
+    return apply_options(function, decorators)
 
 
 def parse_layer(text: str) -> tuple[int, int]:

@@ -62,7 +62,8 @@ class Span(click.ParamType):
         return (low, high)
 
 
-def _apply(function: F, decorators: list[Callable[[F], F]]) -> F:
+def apply_options(function: F, decorators: list[Callable[[F], F]]) -> F:
+    """``function`` under ``decorators``, the first one outermost (as if stacked in order)."""
     for decorator in reversed(decorators):
         function = decorator(function)
     return function
@@ -70,7 +71,7 @@ def _apply(function: F, decorators: list[Callable[[F], F]]) -> F:
 
 def job_options(function: F) -> F:
     """The job: a parameter file and flags that override it (JobParameters fields)."""
-    return _apply(
+    return apply_options(
         function,
         [
             click.option(
@@ -118,7 +119,7 @@ def job_options(function: F) -> F:
 
 def physics_options(function: F) -> F:
     """How the built-in physics runs: the matrix, the optics, the mask, the source, the resist."""
-    return _apply(
+    return apply_options(
         function,
         [
             click.option(
@@ -199,7 +200,7 @@ def physics_options(function: F) -> F:
 
 def output_options(function: F) -> F:
     """Where pictures and tables go."""
-    return _apply(
+    return apply_options(
         function,
         [
             click.option(

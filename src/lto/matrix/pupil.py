@@ -1,6 +1,7 @@
 """The projection pupil: cutoff, exact defocus, immersion and Zernike aberrations.
 
-Spatial frequencies f are in cycles/nm at the wafer. The pupil passes |f| ≤ NA/λ. Defocus z (nm,
+Spatial frequencies f are in cycles/nm at the wafer. The pupil passes |f| ≤ NA/λ (which orders
+pass each source point is decided in ``lto.matrix.source_integration``). Defocus z (nm,
 + into the resist) is the exact phase exp(i·2π·z·(√((n/λ)² − |f|²) − n/λ)) in the medium of
 index n above the wafer (water n = 1.436 at 193 nm); no paraxial approximation. Aberrations are
 Fringe Zernike coefficients in waves over the unit pupil.
@@ -91,25 +92,3 @@ def pupil_phase(
     result.real = np.cos(phase)  # cos and sin of a real array: cheaper than a complex exp
     result.imag = np.sin(phase)
     return result
-
-
-def pupil_function(
-    fx: np.ndarray,
-    fy: np.ndarray,
-    *,
-    wavelength_nm: float,
-    na: float,
-    defocus_nm: float = 0.0,
-    medium_index: float = 1.0,
-    aberrations: Mapping[int, float] | None = None,
-) -> Complex:
-    """P(fx, fy): 0 outside NA/λ; inside, the defocus and aberration phases."""
-    if na <= 0 or na >= medium_index:
-        raise ValueError(f"na: must lie in (0, medium_index = {medium_index:g}) (got {na})")
-    cutoff = na / wavelength_nm
-    inside = fx**2 + fy**2 <= cutoff**2 * (1 + 1e-12)
-    phase = pupil_phase(
-        fx, fy, wavelength_nm=wavelength_nm, na=na, defocus_nm=defocus_nm,
-        medium_index=medium_index, aberrations=aberrations,
-    )  # fmt: skip
-    return np.where(inside, phase, 0.0).astype(np.complex128)

@@ -28,6 +28,7 @@ import functools
 import itertools
 import math
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,16 +115,25 @@ def source_quadrature(
     change inside a region (defocus, aberration and polarisation phases); 0 means the image is
     constant in each region (scalar, in focus, no aberrations).
     """
-    smoothness = _rung(smoothness)
-    key = (source.key(), orders.tobytes(), smoothness)
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
-    quadrature = _build(source, orders, smoothness)
-    _CACHE[key] = quadrature
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return quadrature
+    rung = _rung(smoothness)
+    key = (source.key(), orders.tobytes(), rung)
+    return _remembered(_CACHE, _CACHE_SIZE, key, lambda: _build(source, orders, rung))
+
+
+def _remembered(
+    cache: OrderedDict[tuple[object, ...], SourceQuadrature],
+    size: int,
+    key: tuple[object, ...],
+    build: Callable[[], SourceQuadrature],
+) -> SourceQuadrature:
+    """``cache[key]``, built on a miss; the least recently used entry goes beyond ``size``."""
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    value = cache[key] = build()
+    if len(cache) > size:
+        cache.popitem(last=False)
+    return value
 
 
 def _rung(smoothness: float) -> float:
@@ -145,17 +155,10 @@ _GRID_CACHE: OrderedDict[tuple[object, ...], SourceQuadrature] = OrderedDict()
 
 
 def _grid_rule(source: Source, orders: np.ndarray) -> SourceQuadrature:
-    """``_split_grid`` cached: it does not depend on focus, so a focus-exposure matrix builds it
-    once."""
+    """``_split_grid`` remembered: it does not depend on focus, so a focus-exposure matrix builds
+    it once."""
     key = (source.key(), orders.tobytes())
-    if key in _GRID_CACHE:
-        _GRID_CACHE.move_to_end(key)
-        return _GRID_CACHE[key]
-    quadrature = _split_grid(source, orders)
-    _GRID_CACHE[key] = quadrature
-    if len(_GRID_CACHE) > 8:
-        _GRID_CACHE.popitem(last=False)
-    return quadrature
+    return _remembered(_GRID_CACHE, 8, key, lambda: _split_grid(source, orders))
 
 
 def _split_grid(source: Source, orders: np.ndarray) -> SourceQuadrature:
@@ -173,8 +176,8 @@ def _split_grid(source: Source, orders: np.ndarray) -> SourceQuadrature:
         # own area-weighted points, each passing orders all or nothing
         passes = _passes(source.sx, source.sy, orders)
         return SourceQuadrature(source.sx, source.sy, source.weights, passes, exact=False)
-    px, py, brightness, cell = sources.subsamples(geometry, step)
-    cells = np.broadcast_to(np.arange(len(cell))[:, None], px.shape).ravel()
+    px, py, brightness, _ = sources.subsamples(geometry, step)
+    cells = np.broadcast_to(np.arange(px.shape[0])[:, None], px.shape).ravel()
     px, py, brightness = px.ravel(), py.ravel(), brightness.ravel()
     lit = brightness > 0
     px, py, brightness, cells = px[lit], py[lit], brightness[lit], cells[lit]
@@ -182,18 +185,11 @@ def _split_grid(source: Source, orders: np.ndarray) -> SourceQuadrature:
     distance = np.hypot(orders[:, 0], orders[:, 1])
     crossing = np.flatnonzero((distance < 1.0 + extent) & (distance > 1.0 - extent))
     split = crossing.size > 0
+    group = cells
     if split:  # each cell's parts that pass different orders become their own nodes
         sets = _set_ids(_passes(px, py, orders[crossing]))
-        _, group = np.unique(cells * np.int64(1 << 20) ^ sets, return_inverse=True)
-    else:
-        group = cells
-    group = np.asarray(group).ravel()
-    count = int(group.max()) + 1
-    weight = np.bincount(group, brightness, minlength=count)
-    sx = np.bincount(group, brightness * px, minlength=count) / weight
-    sy = np.bincount(group, brightness * py, minlength=count) / weight
-    first = np.full(count, -1, dtype=np.int64)
-    first[group[::-1]] = np.arange(group.size)[::-1]
+        group = cells * (int(sets.max()) + 1) + sets
+    sx, sy, weight, first = _centroids(group, brightness, px, py)
     passes = _passes(sx, sy, orders)  # right for every order that does not cut the shape
     if split:
         passes[:, crossing] = _passes(px[first], py[first], orders[crossing])
@@ -201,11 +197,27 @@ def _split_grid(source: Source, orders: np.ndarray) -> SourceQuadrature:
 
 
 def _set_ids(passes: np.ndarray) -> NDArray[np.int64]:
-    """An integer per row of booleans, equal for equal rows (a random hash of the packed bits;
-    a collision among a few thousand distinct sets has a probability below 1e-10)."""
-    packed = np.packbits(passes, axis=1).astype(np.int64)
-    salt = np.random.default_rng(0).integers(1, 1 << 62, size=packed.shape[1], dtype=np.int64)
-    return np.asarray((packed * salt).sum(axis=1) & ((1 << 43) - 1), dtype=np.int64)
+    """A dense id (0, 1, …) per distinct row of booleans: equal rows, equal ids."""
+    packed = np.ascontiguousarray(np.packbits(passes, axis=1))
+    rows = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, ids = np.unique(rows, return_inverse=True)
+    return np.asarray(ids, dtype=np.int64).ravel()
+
+
+def _centroids(
+    group: np.ndarray, weights: np.ndarray, sx: np.ndarray, sy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each group of nodes as one: its weighted centroid, its total weight, and the index of one
+    of its nodes (whose passed orders the group shares)."""
+    _, group = np.unique(group, return_inverse=True)
+    group = np.asarray(group).ravel()
+    count = int(group.max()) + 1
+    total = np.bincount(group, weights, minlength=count)
+    cx = np.bincount(group, weights * sx, minlength=count) / total
+    cy = np.bincount(group, weights * sy, minlength=count) / total
+    first = np.full(count, -1, dtype=np.int64)
+    first[group[::-1]] = np.arange(group.size)[::-1]
+    return cx, cy, total, first
 
 
 def _build(source: Source, orders: np.ndarray, smoothness: float) -> SourceQuadrature:
@@ -341,19 +353,13 @@ def _merge(
     weighted centroid: whole regions in focus, cells of ~0.4 rad of phase otherwise."""
     if smoothness > 0 and sx.size <= _NODE_BUDGET:
         return sx, sy, weights, passes
-    regions = np.packbits(passes[:, crossing], axis=1) if crossing.size else np.zeros((sx.size, 1))
+    regions = _set_ids(passes[:, crossing]) if crossing.size else np.zeros(sx.size, np.int64)
     if smoothness == 0:
-        cells = np.zeros((sx.size, 2), dtype=np.int64)
+        group = regions
     else:
         size = max(0.4 / smoothness, 1e-3)
         cells = np.column_stack([np.floor(sx / size), np.floor(sy / size)]).astype(np.int64)
-    keys = np.column_stack([regions.astype(np.int64), cells])
-    _, group = np.unique(keys, axis=0, return_inverse=True)
-    group = group.ravel()
-    count = int(group.max()) + 1
-    total = np.bincount(group, weights, minlength=count)
-    cx = np.bincount(group, weights * sx, minlength=count) / total
-    cy = np.bincount(group, weights * sy, minlength=count) / total
-    first = np.full(count, -1, dtype=np.int64)
-    first[group[::-1]] = np.arange(sx.size)[::-1]  # one node of each group: its passed orders
+        _, cell = np.unique(cells, axis=0, return_inverse=True)
+        group = np.asarray(cell).ravel() * (int(regions.max()) + 1) + regions
+    cx, cy, total, first = _centroids(group, weights, sx, sy)
     return cx, cy, total, passes[first]

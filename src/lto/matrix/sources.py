@@ -130,11 +130,6 @@ class Source:
         return f"Source({self.description}, {self.size} points)"
 
 
-def sample(geometry: Geometry, step: float, description: str = "") -> Source:
-    """``geometry`` on the area-weighted grid of pitch ``step`` (σ)."""
-    return _sample(geometry, step, description)
-
-
 def subsamples(
     geometry: Geometry, step: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
