@@ -160,11 +160,13 @@ def clip_for(
         ny = clip.shape[0]
         rows = (ny // 2,) if ny % 2 else (ny // 2 - 1, ny // 2)
         return clip, CutLine(rows, pitch / 2, "space")
-    length = 2 * pitch
+    # the tip-to-tip gap is the job's target CD; a biased mask CD (MEEF) widens the lines only,
+    # so the y period (and the grid that fits it) stays the job's
+    length, gap = 2 * pitch, job.target_cd_nm
     clip = line_end(
-        pitch, cd, gap_nm=cd, length_nm=length, pixel_nm=pixel, kind=kind, transmission=transmission
+        pitch, cd, gap_nm=gap, length_nm=length, pixel_nm=pixel, kind=kind, transmission=transmission
     )
-    middle = int((cd / 2 + length / 2) / clip.pixel_nm)
+    middle = int((gap / 2 + length / 2) / clip.pixel_nm)
     return clip, CutLine((middle,), pitch / 2, "resist")
 
 
