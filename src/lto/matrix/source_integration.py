@@ -199,7 +199,12 @@ def _split_grid(source: Source, orders: np.ndarray) -> SourceQuadrature:
 def _set_ids(passes: np.ndarray) -> NDArray[np.int64]:
     """A dense id (0, 1, …) per distinct row of booleans: equal rows, equal ids."""
     packed = np.ascontiguousarray(np.packbits(passes, axis=1))
-    rows = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    if packed.shape[1] <= 8:  # up to 64 orders: each row is one uint64, sorted far faster
+        padded = np.zeros((packed.shape[0], 8), np.uint8)
+        padded[:, : packed.shape[1]] = packed
+        rows = padded.view(np.uint64).ravel()
+    else:
+        rows = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
     _, ids = np.unique(rows, return_inverse=True)
     return np.asarray(ids, dtype=np.int64).ravel()
 
@@ -358,8 +363,9 @@ def _merge(
         group = regions
     else:
         size = max(0.4 / smoothness, 1e-3)
-        cells = np.column_stack([np.floor(sx / size), np.floor(sy / size)]).astype(np.int64)
-        _, cell = np.unique(cells, axis=0, return_inverse=True)
-        group = np.asarray(cell).ravel() * (int(regions.max()) + 1) + regions
+        ix, iy = (np.floor(v / size).astype(np.int64) for v in (sx, sy))
+        ix, iy = ix - ix.min(), iy - iy.min()
+        cell = ix * (int(iy.max()) + 1) + iy  # one integer per cell: a 1-D sort, not a row sort
+        group = cell * (int(regions.max()) + 1) + regions
     cx, cy, total, first = _centroids(group, weights, sx, sy)
     return cx, cy, total, passes[first]
