@@ -15,6 +15,10 @@ from typing import TYPE_CHECKING
 from lto.config import Settings, load_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from lto.daedalus.adapters.model_store import LocalModelStore
+    from lto.daedalus.ports import Regressor, SurrogatePort
     from lto.matrix.adapters.physics import PhysicsSettings
     from lto.matrix.ports import SimulatorPort
 
@@ -69,6 +73,41 @@ class Application:
     def builtin_simulator(self) -> bool:
         """True when the settings choose the built-in physics (which can draw its pictures)."""
         return self.settings.simulator != "external"
+
+    @property
+    def model_store(self) -> LocalModelStore:
+        """Where `lto train` writes surrogates and which one is current (the embedded default,
+        until Metis's registry takes over)."""
+        from lto.daedalus.adapters.model_store import LocalModelStore
+
+        return LocalModelStore(self.settings.data_dir / "models" / "surrogate")
+
+    @cached_property
+    def surrogate(self) -> SurrogatePort:
+        """The current surrogate, loaded on first use; SurrogateError when none is trained."""
+        return self.model_store.load_current()
+
+    def simulator_factory(self) -> Callable[[], SimulatorPort]:
+        """A picklable recipe for the chosen simulator: dataset workers build their own."""
+        from functools import partial
+
+        return partial(build_simulator, self.settings, self.array_backend)
+
+    @staticmethod
+    def surrogate_members(seed: int) -> dict[str, Regressor]:
+        """Fresh, unfitted member models of the ensemble (XGBoost, MLP, GP)."""
+        from lto.daedalus.adapters.members import default_members
+
+        return default_members(seed)
+
+    @staticmethod
+    def dose_prior_model(seed: int) -> Callable[[], Regressor]:
+        """Makes the regressor of the surrogate's dose-to-size prior (XGBoost)."""
+        from functools import partial
+
+        from lto.daedalus.adapters.members import member_class
+
+        return partial(member_class("xgboost"), random_state=seed, n_estimators=100)
 
     def simulator_with(self, physics: PhysicsSettings) -> SimulatorPort:
         """The chosen simulator, with ``physics`` as the built-in engine's settings (its array

@@ -252,6 +252,14 @@ class UncertaintyFlags(Contract):
     drift_detected: bool = False
     ood_distance: float = Field(default=0.0, ge=0.0)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_on_input(cls, data: Any) -> Any:
+        """``recommend_physics`` is derived: a dumped prediction validates again unchanged."""
+        if isinstance(data, dict) and "recommend_physics" in data:
+            data = {k: v for k, v in data.items() if k != "recommend_physics"}
+        return data
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def recommend_physics(self) -> bool:

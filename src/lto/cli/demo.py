@@ -3,12 +3,15 @@
 It grows with the product. Today it shows the domain model at work: typed quantities, the
 exposure technologies and their limits, two real litho cells (ArF immersion and EUV) in a fab,
 jobs checked against their constraint profiles and walked through the lifecycle, and the
-domain events they record. It ends by listing what is not built yet.
+domain events they record; the physics of two jobs; and the surrogate's pre-flight answer for
+the same jobs beside the physics (a small surrogate is trained on the first run and kept). It
+ends by listing what is not built yet.
 """
 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -29,8 +32,13 @@ from lto.atlas.examples import reference_fab
 from lto.bootstrap import bootstrap
 from lto.matrix import iccad
 
+if TYPE_CHECKING:
+    from lto.atlas.contracts import SimulationResult
+    from lto.bootstrap import Application
+    from lto.daedalus.ports import SurrogatePort
+
+DEMO_SAMPLES = 600  # the first run's small surrogate: a few minutes of physics on two cores
 NOT_YET_BUILT = [
-    ("daedalus", "the surrogate ensemble with 95% intervals and out-of-distribution flags"),
     ("metis", "Optuna optimisation and the MLflow model registry"),
     ("capricorn", "database, outbox, broker, worker and the REST API"),
     ("acorn", "the Dash web app"),
@@ -141,8 +149,9 @@ def run_demo(console: Console | None = None) -> None:
         "job", "CD", "E size", "DoF", "EL%", "NILS", "MEEF", "risk", "health", "s",
         caption="CD and DoF (at 5% EL) in nm, dose to size in mJ/cm²; risk = yield risk",
     )  # fmt: skip
+    physics = {}
     for label, params in (("ArF-i 40/80", ARF_JOB), ("EUV 16/32", EUV_JOB)):
-        result = simulator.run(label, params)
+        result = physics[label] = simulator.run(label, params)
         signals = result.signals
         assert signals is not None
         table.add_row(
@@ -160,9 +169,76 @@ def run_demo(console: Console | None = None) -> None:
     )
     console.print("  pictures of any job: lto simulate ... --plot DIR")
 
+    console.rule("Surrogate: the pre-flight answer in milliseconds (lto.daedalus)")
+    surrogate = demo_surrogate(app, console)
+    for label, params in (("ArF-i 40/80", ARF_JOB), ("EUV 16/32", EUV_JOB)):
+        show_prediction(console, label, surrogate, params, physics[label])
+
     console.rule("Not built yet")
     for context, what in NOT_YET_BUILT:
         console.print(f"  lto.{context:<10} {what}")
+
+
+def demo_surrogate(app: Application, console: Console) -> SurrogatePort:
+    """The current surrogate; on the first run, a small one trained here and kept."""
+    from lto.cli.train import obtain_dataset, print_metrics, train
+    from lto.daedalus import SurrogateError
+
+    try:
+        surrogate = app.model_store.load_current()
+        console.print(f"  using the current surrogate {surrogate.version}", markup=False)
+        return surrogate
+    except SurrogateError:
+        pass
+    console.print(
+        f"  no surrogate yet: training a small one on {DEMO_SAMPLES} physics jobs (once; "
+        "`lto train` makes the full 3,000-job model)",
+        markup=False,
+    )
+    data = obtain_dataset(app, None, DEMO_SAMPLES, 0, 2, console)
+    trained = train(app, data, 0, console)
+    app.model_store.save(trained)
+    print_metrics(trained, console)
+    return trained
+
+
+def show_prediction(
+    console: Console,
+    label: str,
+    surrogate: SurrogatePort,
+    params: JobParameters,
+    result: SimulationResult,
+) -> None:
+    prediction = surrogate.evaluate(params, explain=True)
+    actual = result.signals.as_dict() if result.signals else {}
+    table = Table(
+        "score", "surrogate", "95% interval", "physics",
+        title=f"{label}: {prediction.inference_time_ms:.1f} ms vs {result.compute.wall_time_s:.1f} s of physics",
+    )  # fmt: skip
+    for name, interval in prediction.scores.items():
+        value = actual.get(name)
+        shown = "—" if value is None or name == "surrogate_reliability" else f"{value:.3f}"
+        table.add_row(
+            name, f"{interval.mean:.3f}", f"{interval.lower:.3f} – {interval.upper:.3f}", shown
+        )
+    console.print(table)
+    flags = prediction.flags
+    if flags.recommend_physics:
+        reasons = surrogate.domain.violations(_frame(params))[0]
+        why = "; ".join(reasons) or (
+            "out of distribution" if flags.out_of_distribution else "high uncertainty"
+        )
+        console.print(f"  [yellow]run the physics[/yellow]: {escape(why)}")
+    else:
+        console.print("  inside the training domain; the surrogate can be trusted here")
+
+
+def _frame(params: JobParameters) -> Any:
+    import pandas as pd
+
+    from lto.daedalus.columns import row_from_job
+
+    return pd.DataFrame([row_from_job(params)])
 
 
 def _num(value: float | None, digits: int = 1) -> str:

@@ -91,6 +91,8 @@ def to_cli_error(exc: BaseException) -> CliError:
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
         return CliError(f"{where}{exc.strerror or exc}", ExitCode.ENVIRONMENT)
+    if _is_surrogate_error(exc):
+        return CliError(str(exc), ExitCode.ENVIRONMENT)
     if _is_simulation_error(exc):
         return CliError(str(exc), ExitCode.FAILED)
     return CliError(
@@ -103,6 +105,12 @@ def _is_simulation_error(exc: BaseException) -> bool:
     from lto.matrix.ports import SimulationError
 
     return isinstance(exc, SimulationError)
+
+
+def _is_surrogate_error(exc: BaseException) -> bool:
+    from lto.daedalus.ports import SurrogateError
+
+    return isinstance(exc, SurrogateError)
 
 
 class GuardedGroup(click.Group):

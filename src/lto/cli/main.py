@@ -68,6 +68,57 @@ def sweep(**options: Any) -> None:
     run(options)
 
 
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.option(
+    "--samples",
+    type=click.IntRange(min=100, max=1_000_000),
+    default=3000,
+    show_default=True,
+    help="Physics jobs in the training dataset.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Sampling and split seed.")
+@click.option(
+    "--dataset",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Parquet dataset to reuse, or where to write the one built.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the model here (default: a versioned folder under LTO_DATA_DIR, made current).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=256),
+    default=2,
+    show_default=True,
+    help="Processes that run the physics.",
+)
+def train(**options: Any) -> None:
+    """Build (or reuse) a physics dataset, train the surrogate ensemble, calibrate its
+    intervals and print its held-out accuracy and coverage."""
+    from lto.cli.train import run
+
+    run(options)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@job_options
+@click.option(
+    "--model",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A surrogate folder (default: the current model `lto train` wrote).",
+)
+@click.option("--compare", is_flag=True, help="Also run the physics and show it beside.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+def predict(**options: Any) -> None:
+    """The surrogate's six tradeoff scores with 95% intervals for one job, in milliseconds,
+    with flags saying when to run the physics instead."""
+    from lto.cli.predict import run
+
+    run(options)
+
+
 @cli.command("profiles")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 def profiles(as_json: bool) -> None:

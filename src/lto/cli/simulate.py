@@ -10,7 +10,6 @@ are written. Failures become one-line messages and exit codes in ``lto.cli.error
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,6 +18,7 @@ from lto.cli.export import resist_summary, result_document, write_tables
 from lto.cli.formatting import signed, summary
 from lto.cli.inputs import customised, physics_settings, read_job
 from lto.cli.preflight import check_can_image, check_memory, check_writable, profile_for
+from lto.cli.progress import with_progress
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from lto.atlas.contracts import JobParameters, SimulationResult
     from lto.bootstrap import Application
     from lto.matrix.adapters.physics import PhysicsSettings, PhysicsSimulator, Setup, Simulation
-    from lto.matrix.ports import ProgressCallback
 
 T = TypeVar("T")
 
@@ -133,26 +132,6 @@ def checked_setup(simulator: PhysicsSimulator, job: JobParameters) -> Setup:
         return simulator.setup(job)
     except (ValueError, SimulationError) as exc:
         raise CliError(str(exc), ExitCode.BAD_INPUT) from exc
-
-
-def with_progress(console: Console, work: Callable[[ProgressCallback], T]) -> T:
-    """Run ``work`` with a transient progress bar on stderr fed by its progress callback."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("simulating", total=1.0)
-        return work(
-            lambda fraction, message: bar.update(
-                task, completed=fraction, description=message or "simulating"
-            )
-        )
 
 
 def why_nothing_prints(simulation: Simulation, job: JobParameters) -> str | None:

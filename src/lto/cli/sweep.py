@@ -23,6 +23,7 @@ from lto.cli.preflight import (
     check_writable,
     profile_for,
 )
+from lto.cli.progress import progress_bar
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -157,20 +158,11 @@ def _run_points(
     jobs: list[JobParameters | str],
     console: Console,
 ) -> list[Point]:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from lto.atlas.identity import new_id
     from lto.matrix.ports import SimulationError
 
     points = []
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:.0f}/{task.total:.0f}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with progress_bar(console, amount="{task.completed:.0f}/{task.total:.0f}") as bar:
         task = bar.add_task(f"sweeping {variation.name}", total=len(jobs))
         for i, (value, job) in enumerate(zip(variation.values, jobs, strict=True)):
             bar.update(task, completed=i, description=f"{variation.name} = {value:g}")

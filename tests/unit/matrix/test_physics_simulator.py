@@ -68,6 +68,19 @@ def test_other_patterns_run(simulator: PhysicsSimulator) -> None:
         assert result.signals is not None
 
 
+def test_a_line_end_on_a_grid_of_non_integer_pixels_gets_its_meef() -> None:
+    """The MEEF masks (CD ± 1 nm) must keep the line-end clip's y period: a period that no
+    longer fits the job's 24.73 nm pixel used to fail the whole job."""
+    pitch, pixel = 395.679, 395.679 / 16
+    job = JobParameters(
+        na=0.75, wavelength_nm=193, dose_mj_cm2=50, sigma=0.6, sigma_inner=0.4,
+        illumination="quadrupole", resist_thickness_nm=200, grid_size_nm=pixel,
+        target_cd_nm=7 * pixel, pitch_nm=pitch, pattern="line_end", submitted_by="t",
+    )  # fmt: skip
+    result = PhysicsSimulator().run("line-end", job)
+    assert result.meef is not None and 0.5 < result.meef < 10
+
+
 def test_the_evaluator_shape_is_shared(simulator: PhysicsSimulator) -> None:
     results = simulator.evaluate_batch([JobParameters(**ARF_I), JobParameters(**EUV)])
     assert [r.job_id for r in results] == ["evaluation-0", "evaluation-1"]

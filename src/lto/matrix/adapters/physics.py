@@ -164,7 +164,13 @@ def clip_for(
     # so the y period (and the grid that fits it) stays the job's
     length, gap = 2 * pitch, job.target_cd_nm
     clip = line_end(
-        pitch, cd, gap_nm=gap, length_nm=length, pixel_nm=pixel, kind=kind, transmission=transmission
+        pitch,
+        cd,
+        gap_nm=gap,
+        length_nm=length,
+        pixel_nm=pixel,
+        kind=kind,
+        transmission=transmission,
     )
     middle = int((gap / 2 + length / 2) / clip.pixel_nm)
     return clip, CutLine((middle,), pitch / 2, "resist")
@@ -262,6 +268,25 @@ class PhysicsSimulator(SimulatorPort):
         )  # fmt: skip
         return Simulation(result, setup, found.matrix, nominal, found, profile)
 
+    def dose_to_size(self, parameters: JobParameters) -> float | None:
+        """The dose (mJ/cm²) that prints the job's target CD at the job's own focus, from one
+        image and a root-find over the dose range the window search uses; at focus 0 where it
+        does not print at the job's focus; None where it prints at neither. Where the job's
+        focus is the process's best focus it is the ``dose_to_size_mj_cm2`` of ``run``. The
+        job's own dose plays no part."""
+        try:
+            setup = self.setup(parameters)
+            search = self._window_search(parameters, setup, lambda fraction, message: None)
+            for focus in (float(parameters.focus_nm), 0.0):
+                size = search.row(focus).size_dose
+                if np.isfinite(size):
+                    return float(size)
+        except SimulationError:
+            raise
+        except ValueError as exc:  # a parameter the physics cannot honour: say which
+            raise SimulationError(f"physics simulation failed: {exc}") from exc
+        return None
+
     def _resist_profile(
         self, job: JobParameters, setup: Setup, nominal: np.ndarray
     ) -> ResistProfile:
@@ -297,6 +322,12 @@ class PhysicsSimulator(SimulatorPort):
 
     def _search(self, job: JobParameters, setup: Setup, report: ProgressCallback) -> ProcessWindow:
         """Dose to size, best focus and the window, found wherever they lie (window_search)."""
+        return self._window_search(job, setup, report).run()
+
+    def _window_search(
+        self, job: JobParameters, setup: Setup, report: ProgressCallback
+    ) -> WindowSearch:
+        """The search ``_search`` runs (``dose_to_size`` asks it for single rows)."""
         settings, profile = self.settings, setup.profile
         dof = profile.required_dof_nm
         clear = setup.resist.open_frame_dose_to_clear
@@ -314,13 +345,12 @@ class PhysicsSimulator(SimulatorPort):
             focus_range=settings.focus_range,
             dose_range=settings.dose_range,
         )
-        search = WindowSearch(
+        return WindowSearch(
             Gauge(setup.resist, setup.clip.pixel_nm, setup.cut),
             lambda focus: self._image(setup.clip, setup, focus),
             spec,
             progress=lambda fraction, message: report(0.8 * fraction, message),
         )
-        return search.run()
 
     def _measure(
         self, job: JobParameters, setup: Setup, found: ProcessWindow, nominal: np.ndarray
