@@ -17,7 +17,7 @@ def test_help_lists_the_commands() -> None:
     assert "config" in result.output
 
 
-def test_demo_shows_both_reference_cells_and_a_rejected_job() -> None:
+def test_demo_shows_both_reference_cells_and_a_rejected_job(current_model) -> None:
     result = CliRunner().invoke(cli, ["demo"], env={"COLUMNS": "160"})
     assert result.exit_code == 0, result.output
     out = result.output
@@ -31,6 +31,9 @@ def test_demo_shows_both_reference_cells_and_a_rejected_job() -> None:
     assert "Not built yet" in out
     assert "EUV 16/32" in out
     assert "community reference 0.4355" in out
+    assert f"using the current surrogate {current_model.name}" in out
+    assert out.count("95% interval") == 2
+    assert "run the physics" in out  # the ArF job's pitch is 1.06x the limit: outside the domain
 
 
 def test_config_shows_settings_and_adapters() -> None:

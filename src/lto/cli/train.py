@@ -65,6 +65,8 @@ def obtain_dataset(
             markup=False,
         )
         return data
+    if path is None:  # the default place, under the data directory: make it
+        target.parent.mkdir(parents=True, exist_ok=True)
     check_writable(target, folder=False, flag="--dataset")
     console.print(
         f"building {samples} physics jobs over the default domain (seed {seed}, "
@@ -82,7 +84,6 @@ def obtain_dataset(
             progress=lambda done, total: report(done / max(total, 1), f"simulating {done}/{total}"),
         ),
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
     save_dataset(data, target)
     console.print(_dataset_line(data), markup=False)
     return data

@@ -35,7 +35,8 @@ from lto.daedalus.ood import MahalanobisOOD
 from lto.daedalus.ports import Regressor
 
 Progress = Callable[[float, str], None]
-MIN_ROWS = 60
+MIN_ROWS = 80
+MIN_CALIBRATION = 20  # split conformal's 95% quantile needs ⌈(n+1)·0.95⌉ ≤ n
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def split_rows(n: int, *, seed: int, test: float = 0.2, calibration: float = 0.1
     calibration share never moves a row into or out of it."""
     order = np.random.default_rng(seed).permutation(n)
     n_test = round(test * n)
-    n_cal = round(calibration * n)
+    n_cal = max(round(calibration * n), min(MIN_CALIBRATION, n - n_test))
     return Split(
         train=np.sort(order[n_test + n_cal :]),
         calibration=np.sort(order[n_test : n_test + n_cal]),

@@ -78,7 +78,8 @@ def test_a_line_end_on_a_grid_of_non_integer_pixels_gets_its_meef() -> None:
         target_cd_nm=7 * pixel, pitch_nm=pitch, pattern="line_end", submitted_by="t",
     )  # fmt: skip
     result = PhysicsSimulator().run("line-end", job)
-    assert result.meef is not None and 0.5 < result.meef < 10
+    assert result.meef is not None
+    assert 0.5 < result.meef < 10
 
 
 def test_the_evaluator_shape_is_shared(simulator: PhysicsSimulator) -> None:

@@ -1,0 +1,130 @@
+"""`lto train` and `lto predict` as an engineer uses them: the held-out figures, six scores with
+intervals beside the physics, and one-line refusals of what cannot work."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lto.cli import cli
+from lto.cli.errors import ExitCode
+
+EUV = ["--na", "0.33", "--wavelength", "13.5 nm", "--dose", "67.8", "--sigma", "0.8",
+       "--sigma-inner", "0.5", "--illumination", "dipole", "--thickness", "35", "--grid", "0.5",
+       "--cd", "16", "--pitch", "32"]  # fmt: skip
+README_JOB = ["--na", "1.35", "--wavelength", "193 nm", "--dose", "44 mJ/cm^2", "--sigma", "0.9",
+              "--sigma-inner", "0.6", "--illumination", "dipole", "--thickness", "90 nm",
+              "--grid", "1", "--cd", "40 nm", "--pitch", "80"]  # fmt: skip
+
+
+def invoke(*args: str, **env: str):
+    return CliRunner().invoke(cli, list(args), env={"COLUMNS": "200", **env})
+
+
+def test_train_prints_the_held_out_accuracy_coverage_and_ood_rates(trained_model) -> None:
+    out = trained_model["output"]
+    assert "dataset: 120 jobs built, 0 failed" in out
+    assert "held-out test split" in out
+    for name in ("resolution_vs_dof", "yield_risk", "speed_vs_accuracy", "cost_vs_fidelity"):
+        assert name in out
+    assert "all four scores within 0.05" in out
+    assert "outside the domain flagged" in out
+    assert "now the current model" in out
+    folder = trained_model["folder"]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["format"] == "lto-surrogate"
+    assert set(manifest["members"]) == {"xgboost", "mlp", "gp"}
+
+
+def test_train_reuses_its_dataset(trained_model) -> None:
+    datasets = list((trained_model["data"] / "datasets").glob("*.parquet"))
+    assert [p.name for p in datasets] == ["physics-n120-s3.parquet"]
+
+
+def test_predict_shows_six_scores_with_intervals_and_trust(current_model) -> None:
+    result = invoke("predict", *EUV)
+    assert result.exit_code == 0, result.output
+    for name in ("resolution_vs_dof", "yield_risk", "surrogate_reliability", "overall_health"):
+        assert name in result.output
+    assert "95% interval" in result.output
+    assert "recommendation:" in result.output
+    assert "held-out accuracy" in result.output
+    assert "why " in result.output  # attributions
+
+
+def test_predict_flags_the_readme_job_outside_the_domain_and_says_why(current_model) -> None:
+    result = invoke("predict", *README_JOB)
+    assert result.exit_code == 0, result.output
+    assert "out of distribution" in result.output
+    assert "1.06× the resolution limit" in result.output
+    assert "run the physics" in result.output
+
+
+def test_predict_compare_runs_the_physics_beside(current_model) -> None:
+    result = invoke("predict", *EUV, "--compare", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert set(document) == {"prediction", "physics"}
+    scores = document["prediction"]["scores"]
+    assert len(scores) == 6
+    for interval in scores.values():
+        assert interval["lower"] <= interval["mean"] <= interval["upper"]
+    assert document["physics"]["signals"] is not None
+
+
+def test_predict_without_a_model_says_to_train() -> None:
+    result = invoke("predict", *EUV)
+    assert result.exit_code == ExitCode.ENVIRONMENT
+    assert "lto train" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_predict_refuses_a_damaged_model_with_the_reason(current_model, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(current_model, copy)
+    (copy / "members" / "gp" / "gp_state.pt").write_bytes(b"nonsense")
+    result = invoke("predict", *EUV, "--model", str(copy))
+    assert result.exit_code == ExitCode.ENVIRONMENT
+    assert "damaged" in result.stderr
+    assert "gp_state.pt" in result.stderr
+
+
+def test_predict_refuses_bad_input_naming_the_field(current_model) -> None:
+    result = invoke("predict", *EUV[:-2], "--pitch", "nan")
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "pitch_nm" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--samples", "5"], "--samples"),
+        (["--workers", "0"], "--workers"),
+        (["--seed", "x"], "--seed"),
+    ],
+)
+def test_train_refuses_bad_flags(args: list[str], message: str) -> None:
+    result = invoke("train", *args)
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert message in result.stderr
+
+
+def test_train_refuses_an_output_folder_in_use(tmp_path: Path) -> None:
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "x").write_text("")
+    result = invoke("train", "--samples", "100", "--out", str(tmp_path / "taken"))
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "already exists" in result.stderr
+
+
+def test_train_refuses_a_dataset_that_is_not_one(tmp_path: Path) -> None:
+    bogus = tmp_path / "data.parquet"
+    bogus.write_text("not parquet")
+    result = invoke("train", "--dataset", str(bogus))
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert str(bogus) in result.stderr
+    assert "Traceback" not in result.output
