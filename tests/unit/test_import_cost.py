@@ -24,7 +24,9 @@ HEAVY = [
 ]
 
 
-@pytest.mark.parametrize("module", ["lto", "lto.atlas", "lto.cli", "lto.bootstrap", "lto.config"])
+@pytest.mark.parametrize(
+    "module", ["lto", "lto.atlas", "lto.cli", "lto.bootstrap", "lto.config", "lto.daedalus"]
+)
 def test_importing_loads_no_heavy_library(module: str) -> None:
     code = f"import sys, json, {module}; print(json.dumps(sorted(sys.modules)))"
     loaded = json.loads(

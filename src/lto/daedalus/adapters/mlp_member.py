@@ -130,7 +130,7 @@ class MLPRegressor(BaseEstimator):
         weight_decay: float = 1e-4,
         batch_size: int = 128,
         max_epochs: int = 60,
-        mc_passes: int = 30,
+        mc_passes: int = 20,
         random_state: int = 0,
     ) -> None:
         self.hidden = hidden
