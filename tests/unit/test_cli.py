@@ -31,7 +31,7 @@ def test_demo_shows_both_reference_cells_and_a_rejected_job(current_model) -> No
     assert "Not built yet" in out
     assert "EUV 16/32" in out
     assert "community reference 0.4355" in out
-    assert f"using the current surrogate {current_model.name}" in out
+    assert f"using the current model {current_model.name}" in out
     assert out.count("95% interval") == 2
     assert "run the physics" in out  # the ArF job's pitch is 1.06x the limit: outside the domain
 

@@ -34,6 +34,7 @@ def test_train_prints_the_held_out_accuracy_coverage_and_ood_rates(trained_model
     assert "all four scores within 0.05" in out
     assert "outside the domain flagged" in out
     assert "now the current model" in out
+    assert "warning: below the accuracy targets" in out
     folder = trained_model["folder"]
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["format"] == "lto-surrogate"
@@ -88,9 +89,36 @@ def test_predict_refuses_a_damaged_model_with_the_reason(current_model, tmp_path
     shutil.copytree(current_model, copy)
     (copy / "members" / "gp" / "gp_state.pt").write_bytes(b"nonsense")
     result = invoke("predict", *EUV, "--model", str(copy))
-    assert result.exit_code == ExitCode.ENVIRONMENT
+    assert result.exit_code == ExitCode.BAD_INPUT  # a --model given by hand is input
     assert "damaged" in result.stderr
     assert "gp_state.pt" in result.stderr
+
+
+def test_predict_refuses_an_na_no_lens_reaches_like_simulate(current_model) -> None:
+    args = [*README_JOB[:1], "1.5", *README_JOB[2:]]
+    result = invoke("predict", *args)
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "NA 1.5" in result.stderr
+
+
+def test_a_binary_params_file_is_bad_input_not_an_internal_error(
+    current_model, tmp_path: Path
+) -> None:
+    binary = tmp_path / "job.json"
+    binary.write_bytes(b"PAR1\x00\xff\xfe")
+    result = invoke("predict", "--params", str(binary))
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "not a text file" in result.stderr
+
+
+def test_a_model_below_its_targets_flags_its_predictions_uncertain(current_model) -> None:
+    from lto.daedalus import load_surrogate
+
+    surrogate = load_surrogate(current_model)
+    assert surrogate.metrics["accuracy"]["overall"] < 0.975  # 120 jobs: far below the target
+    assert surrogate.metrics["high_uncertainty_share"] > 0.5
+    result = invoke("predict", *EUV)
+    assert "can be trusted" not in result.output
 
 
 def test_predict_refuses_bad_input_naming_the_field(current_model) -> None:

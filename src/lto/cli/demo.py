@@ -186,7 +186,7 @@ def demo_surrogate(app: Application, console: Console) -> SurrogatePort:
 
     try:
         surrogate = app.model_store.load_current()
-        console.print(f"  using the current surrogate {surrogate.version}", markup=False)
+        console.print(f"  using the current model {surrogate.version}", markup=False)
         return surrogate
     except SurrogateError:
         pass

@@ -49,6 +49,11 @@ def job_values(params_file: Path | None, flags: dict[str, Any]) -> dict[str, Any
     if params_file is not None:
         try:
             values = json.loads(params_file.read_text())
+        except UnicodeDecodeError as exc:
+            raise CliError(
+                f"--params {params_file}: not a text file of JSON ({exc.reason} at byte {exc.start})",
+                ExitCode.BAD_INPUT,
+            ) from exc
         except json.JSONDecodeError as exc:
             raise CliError(
                 f"--params {params_file}: not valid JSON ({exc.msg} at line {exc.lineno})",

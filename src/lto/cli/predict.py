@@ -28,13 +28,21 @@ def run(options: dict[str, Any]) -> None:
     from rich.console import Console
 
     from lto.bootstrap import bootstrap
-    from lto.daedalus import load_surrogate
+    from lto.cli.errors import CliError, ExitCode
+    from lto.cli.preflight import profile_for
+    from lto.daedalus import SurrogateError, load_surrogate
 
     console = Console(highlight=False, soft_wrap=True)
     job = read_job(options.get("params_file"), options)
+    profile_for(job)  # an unknown profile, or an NA no lens at λ reaches: bad input, as simulate
     app = bootstrap(create_dirs=False)
     model: Path | None = options.get("model")
-    surrogate = load_surrogate(model) if model is not None else app.surrogate
+    try:
+        surrogate = load_surrogate(model) if model is not None else app.surrogate
+    except SurrogateError as exc:
+        if model is None:
+            raise
+        raise CliError(f"--model {model}: {exc}", ExitCode.BAD_INPUT) from exc
     prediction = surrogate.evaluate(job, explain=True)
     physics = None
     if options.get("compare"):
@@ -74,11 +82,19 @@ def show(
             value = actual.get(name)
             if name == "surrogate_reliability" or value is None:
                 row += ["—", ""]
+            elif name == "overall_health":  # physics counts its own reliability as 1
+                row += [f"{value:.3f}", "n/a"]
             else:
                 inside = interval.lower <= value <= interval.upper
                 row += [f"{value:.3f}", "yes" if inside else "[red]no[/red]"]
         table.add_row(*row)
     console.print(table)
+    if physics is not None:
+        console.print(
+            "overall_health is not compared: the physics counts its own reliability as 1, the "
+            "prediction its surrogate_reliability",
+            markup=False,
+        )
     flags = prediction.flags
     reasons = surrogate.domain.violations(_frame(job))[0]
     if flags.out_of_distribution:

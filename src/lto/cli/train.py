@@ -7,6 +7,7 @@ progress bar and saved first, so a failure while training never costs the simula
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,14 @@ def run(options: dict[str, Any]) -> None:
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     samples, seed = int(options["samples"]), int(options["seed"])
+    workers = int(options["workers"])
+    cores = os.cpu_count() or 1
+    if workers > cores:
+        console.print(
+            f"note: --workers {workers} is more than this machine's {cores} cores; using {cores}",
+            markup=False,
+        )
+        workers = cores
     out: Path | None = options.get("out")
     if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise CliError(f"--out {out}: already exists; choose a new folder", ExitCode.BAD_INPUT)
@@ -64,6 +73,12 @@ def obtain_dataset(
             f"LTO {data.lto_version})",
             markup=False,
         )
+        if path is not None and (len(data.frame) != samples or data.seed != seed):
+            console.print(
+                f"note: --samples {samples} and --seed {seed} do not apply to an existing "
+                "dataset (name a new --dataset file to build another)",
+                markup=False,
+            )
         return data
     if path is None:  # the default place, under the data directory: make it
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -93,7 +108,7 @@ def _dataset_line(data: TrainingData) -> str:
     summary = data.summary()
     return (
         f"dataset: {summary['built']} jobs built, {summary['failed']} failed, nothing prints in "
-        f"{100 * summary['nothing_prints_share']:.1f}%, {summary['wall_time_s']:.0f} s"
+        f"{100 * summary['nothing_prints_share']:.1f}%, {summary['build_wall_s']:.0f} s"
     )
 
 
@@ -151,5 +166,11 @@ def print_metrics(surrogate: EnsembleSurrogate, console: Console) -> None:
         f"{100 * m['high_uncertainty_share']:.1f}%",
         markup=False,
     )
+    if not (accuracy["overall"] >= 0.975):
+        console.print(
+            "warning: below the accuracy targets: trust its intervals and flags, not its means "
+            "(docs/surrogate.md says what limits them)",
+            markup=False,
+        )
     fits = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in m["fit_seconds"].items())
     console.print(f"training time: {fits}", markup=False)

@@ -65,6 +65,12 @@ class Calibration:
             "confidence": self.confidence,
         }
 
+    def __post_init__(self) -> None:
+        if not np.all(np.isfinite(self.quantiles)) or np.any(self.quantiles <= 0):
+            raise ValueError("calibration: the conformal quantiles must be finite and > 0")
+        if not 0.0 < self.confidence < 1.0:
+            raise ValueError(f"calibration: confidence must lie in (0, 1) (got {self.confidence})")
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Calibration:
         quantiles = data["quantiles"]
@@ -116,9 +122,11 @@ class EnsembleSurrogate(SurrogatePort):
         drift_psi: float = 0.0,
         dose_prior: DosePrior | None = None,
     ) -> None:
-        unknown = set(weights) - set(members)
+        unknown = set(weights) ^ set(members)
         if unknown or not members:
-            raise ValueError(f"weights: name members of the ensemble (unknown: {sorted(unknown)})")
+            raise ValueError(
+                f"weights: need one per member of the ensemble (unmatched: {sorted(unknown)})"
+            )
         total = sum(weights.get(name, 0.0) for name in members)
         if total <= 0 or any(w < 0 for w in weights.values()):
             raise ValueError("weights: must be ≥ 0 with a positive sum")

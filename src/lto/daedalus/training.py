@@ -142,9 +142,10 @@ def _features(
 
 
 def calibrate(surrogate: EnsembleSurrogate, rows: pd.DataFrame) -> Calibration:
-    """Split-conformal quantiles per score, then the width threshold: the smallest of the
-    calibration split's width quantiles (80th–99th) below which the predictions meet the
-    accuracy target; the 90th where none does."""
+    """Split-conformal quantiles per score, then the width threshold: the largest of the
+    calibration split's width quantiles (5th–99th) below which the predictions meet the
+    accuracy target. Where none does, the narrowest width: every prediction is then flagged as
+    uncertain, which is what a model below its targets should say."""
     spread = surrogate.spread(surrogate.features(rows))
     actual = rows[list(LEARNED)].to_numpy(float)
     conformal = split_conformal(actual, spread.mean, spread.scale, target=CONFIDENCE)
@@ -153,8 +154,8 @@ def calibrate(surrogate: EnsembleSurrogate, rows: pd.DataFrame) -> Calibration:
     learned = _learned_columns()
     width = np.mean(found.upper[:, learned] - found.lower[:, learned], axis=1)
     hits = within_tolerance(found.mean[:, learned], actual)
-    threshold = float(np.quantile(width, 0.90))
-    for q in np.linspace(0.80, 0.99, 20):
+    threshold = float(np.min(width)) * (1.0 - 1e-9)
+    for q in np.linspace(0.05, 0.99, 95):
         candidate = float(np.quantile(width, q))
         kept = width <= candidate
         if kept.any() and hits[kept].mean() >= OVERALL_TARGET:

@@ -143,9 +143,10 @@ def load_surrogate(path: Path) -> EnsembleSurrogate:
         )
     except SurrogateError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # a library's own message may run to a C++ stack: keep line one
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
         raise SurrogateError(
-            f"the surrogate at {folder} is damaged: {type(exc).__name__}: {exc}"
+            f"the surrogate at {folder} is damaged: {type(exc).__name__}: {first}"
         ) from exc
 
 
@@ -184,7 +185,7 @@ def _check_compatible(folder: Path, manifest: dict[str, Any]) -> None:
     missing = [
         key
         for key in ("members", "weights", "domain", "calibration", "scaler", "ood", "files")
-        if key not in manifest
+        if not manifest.get(key)
     ]
     if missing:
         raise SurrogateError(
