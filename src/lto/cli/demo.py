@@ -213,7 +213,8 @@ def show_prediction(
     actual = result.signals.as_dict() if result.signals else {}
     table = Table(
         "score", "surrogate", "95% interval", "physics",
-        title=f"{label}: {prediction.inference_time_ms:.1f} ms vs {result.compute.wall_time_s:.1f} s of physics",
+        title=f"{label}: {prediction.inference_time_ms:.1f} ms (with attributions) vs {result.compute.wall_time_s:.1f} s of physics",
+        caption="overall_health: the physics counts its own reliability as 1",
     )  # fmt: skip
     for name, interval in prediction.scores.items():
         value = actual.get(name)
