@@ -174,7 +174,10 @@ def test_saving_over_an_existing_model_is_refused(surrogate, tmp_path: Path) -> 
     ("damage", "message"),
     [
         (lambda f: (f / "manifest.json").unlink(), "not an LTO surrogate"),
-        (lambda f: (f / "manifest.json").write_text("{nope"), "not JSON"),
+        (lambda f: (f / "manifest.json").write_text("{nope"), "manifest.json changed"),
+        (lambda f: _edit(f, reseal=False, weights={"a": 1.0}), "manifest.json changed"),
+        (lambda f: (f / "manifest.sha256").unlink(), "manifest.sha256 is missing"),
+        (lambda f: _edit(f, calibration={"quantiles": {}}), "damaged"),
         (lambda f: _edit(f, format="other"), "not an LTO surrogate"),
         (lambda f: _edit(f, schema=99), "schema 99"),
         (lambda f: _edit(f, features=["x"]), "other features"),
@@ -196,8 +199,15 @@ def test_loading_nothing_says_to_train(tmp_path: Path) -> None:
         load_surrogate(tmp_path / "nowhere")
 
 
-def _edit(folder: Path, **changes: object) -> None:
+def _edit(folder: Path, *, reseal: bool = True, **changes: object) -> None:
+    """Change the manifest; ``reseal`` as a writer of that manifest would (another LTO version),
+    or not, as a hand edit would."""
+    import hashlib
+
     path = folder / "manifest.json"
     manifest = json.loads(path.read_text())
     manifest.update(changes)
     path.write_text(json.dumps(manifest))
+    if reseal:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        (folder / "manifest.sha256").write_text(digest + "\n")

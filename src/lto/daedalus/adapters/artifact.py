@@ -37,6 +37,7 @@ from lto.daedalus.ports import SurrogateError
 FORMAT = "lto-surrogate"
 SCHEMA = 1
 MANIFEST = "manifest.json"
+SEAL = "manifest.sha256"  # the manifest's own checksum: a hand-edited manifest is refused
 
 
 def lto_version() -> str:
@@ -64,6 +65,7 @@ def save_surrogate(surrogate: EnsembleSurrogate, path: Path) -> Path:
             surrogate.dose_prior.model.save(staging / "dose_prior")
         manifest = _manifest(surrogate, staging)
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, allow_nan=False))
+        (staging / SEAL).write_text(_sha256(staging / MANIFEST) + "\n")
         if target.exists():
             target.rmdir()
         staging.rename(target)
@@ -154,6 +156,14 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     file = folder / MANIFEST
     if not file.is_file():
         raise SurrogateError(f"{folder} is not an LTO surrogate: it has no {MANIFEST}")
+    seal = folder / SEAL
+    if not seal.is_file():
+        raise SurrogateError(f"the surrogate at {folder} is damaged: {SEAL} is missing")
+    if seal.read_text().strip() != _sha256(file):
+        raise SurrogateError(
+            f"the surrogate at {folder} is damaged: {MANIFEST} changed since it was saved "
+            "(checksum differs)"
+        )
     try:
         manifest = json.loads(file.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
