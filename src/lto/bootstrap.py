@@ -102,12 +102,10 @@ class Application:
 
     @staticmethod
     def dose_prior_model(seed: int) -> Callable[[], Regressor]:
-        """Makes the regressor of the surrogate's dose-to-size prior (XGBoost)."""
-        from functools import partial
+        """Makes the regressor of the surrogate's dose-to-size prior."""
+        from lto.daedalus.adapters.members import default_dose_prior
 
-        from lto.daedalus.adapters.members import member_class
-
-        return partial(member_class("xgboost"), random_state=seed, n_estimators=100)
+        return default_dose_prior(seed)
 
     def simulator_with(self, physics: PhysicsSettings) -> SimulatorPort:
         """The chosen simulator, with ``physics`` as the built-in engine's settings (its array

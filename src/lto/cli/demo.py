@@ -11,7 +11,7 @@ ends by listing what is not built yet.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -209,6 +209,8 @@ def show_prediction(
     params: JobParameters,
     result: SimulationResult,
 ) -> None:
+    from lto.cli.predict import outside_reasons
+
     prediction = surrogate.evaluate(params, explain=True)
     actual = result.signals.as_dict() if result.signals else {}
     table = Table(
@@ -225,21 +227,13 @@ def show_prediction(
     console.print(table)
     flags = prediction.flags
     if flags.recommend_physics:
-        reasons = surrogate.domain.violations(_frame(params))[0]
+        reasons = outside_reasons(surrogate, params)
         why = "; ".join(reasons) or (
             "out of distribution" if flags.out_of_distribution else "high uncertainty"
         )
         console.print(f"  [yellow]run the physics[/yellow]: {escape(why)}")
     else:
         console.print("  inside the training domain; the surrogate can be trusted here")
-
-
-def _frame(params: JobParameters) -> Any:
-    import pandas as pd
-
-    from lto.daedalus.columns import row_from_job
-
-    return pd.DataFrame([row_from_job(params)])
 
 
 def _num(value: float | None, digits: int = 1) -> str:

@@ -96,7 +96,7 @@ def show(
             markup=False,
         )
     flags = prediction.flags
-    reasons = surrogate.domain.violations(_frame(job))[0]
+    reasons = outside_reasons(surrogate, job)
     if flags.out_of_distribution:
         why = "; ".join(reasons) or (
             f"its features lie {flags.ood_distance:.2f}× the training data's 99th-percentile "
@@ -116,12 +116,13 @@ def show(
     console.print(_quality_line(surrogate, prediction), markup=False)
 
 
-def _frame(job: JobParameters) -> Any:
-    import pandas as pd
-
+def outside_reasons(surrogate: SurrogatePort, job: JobParameters) -> list[str]:
+    """Why ``job`` lies outside the surrogate's training domain, each naming the field and the
+    range (empty: inside). The prediction's flag says whether; this says why."""
     from lto.daedalus.columns import row_from_job
 
-    return pd.DataFrame([row_from_job(job)])
+    row = row_from_job(job)
+    return list(surrogate.domain.violations({name: [value] for name, value in row.items()})[0])
 
 
 def _quality_line(surrogate: SurrogatePort, prediction: TradeoffPrediction) -> str:

@@ -30,7 +30,6 @@ PARAMETERS: tuple[str, ...] = (
     "dose_mj_cm2",
     "job_class",
 )
-CATEGORICAL: tuple[str, ...] = ("profile", "illumination", "pattern", "job_class")
 SCORES: tuple[SignalName, ...] = SIGNAL_NAMES
 # surrogate_reliability is the surrogate's own and overall_health is recomputed from the others
 LEARNED: tuple[SignalName, ...] = (
@@ -39,6 +38,8 @@ LEARNED: tuple[SignalName, ...] = (
     "speed_vs_accuracy",
     "cost_vs_fidelity",
 )
+# where each LEARNED score sits among the six (SIGNAL_NAMES order, as predictions hold them)
+LEARNED_INDEX: tuple[int, ...] = tuple(SIGNAL_NAMES.index(name) for name in LEARNED)
 RAW: tuple[str, ...] = (
     "cd_nm",
     "depth_of_focus_nm",

@@ -34,7 +34,7 @@ from lto.atlas.contracts import (
     UncertaintyFlags,
 )
 from lto.atlas.policies import DEFAULT_HEALTH_WEIGHTS, PROFILES
-from lto.daedalus.columns import LEARNED, row_from_job
+from lto.daedalus.columns import LEARNED, LEARNED_INDEX, row_from_job
 from lto.daedalus.domain import SurrogateDomain, Table
 from lto.daedalus.dose_prior import FEATURE as DOSE_FEATURE
 from lto.daedalus.dose_prior import DosePrior
@@ -226,17 +226,10 @@ class EnsembleSurrogate(SurrogatePort):
         outside_any = np.asarray([bool(reasons) for reasons in outside])
         excess = np.where(outside_any, np.maximum(excess, _OOD_SCALE), excess)
         reliability = tradeoffs.surrogate_reliability(width, excess, self.drift_psi)
-        learned = {name: i for i, name in enumerate(LEARNED)}
         profiles = np.asarray(frame["profile"]).astype(str)
         mean6, lower6, upper6 = (np.empty((n, len(SIGNAL_NAMES))) for _ in range(3))
-        for j, name in enumerate(SIGNAL_NAMES):
-            if name in learned:
-                k = learned[name]
-                mean6[:, j], lower6[:, j], upper6[:, j] = (
-                    spread.mean[:, k],
-                    lower[:, k],
-                    upper[:, k],
-                )
+        learned = list(LEARNED_INDEX)
+        mean6[:, learned], lower6[:, learned], upper6[:, learned] = spread.mean, lower, upper
         rel = SIGNAL_NAMES.index("surrogate_reliability")
         mean6[:, rel] = lower6[:, rel] = upper6[:, rel] = reliability
         health = SIGNAL_NAMES.index("overall_health")

@@ -15,8 +15,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lto.daedalus.columns import CATEGORICAL
-
 PROFILES: tuple[str, ...] = ("EUV", "ArF-immersion", "ArF-dry", "KrF")
 ILLUMINATIONS: tuple[str, ...] = ("conventional", "annular", "dipole", "quadrupole")
 PATTERNS: tuple[str, ...] = ("line_space", "contact_array", "line_end")
@@ -129,4 +127,4 @@ class FeatureScaler:
         return cls(np.asarray(data["mean"], float), np.asarray(data["scale"], float))
 
 
-__all__ = ["CATEGORICAL", "FEATURES", "FeatureScaler", "feature_matrix", "physics_features"]
+__all__ = ["FEATURES", "FeatureScaler", "feature_matrix", "physics_features"]

@@ -18,9 +18,8 @@ import pandas as pd
 
 from lto.athena import accuracy_report, coverage, mean_width, split_conformal
 from lto.athena.accuracy import OVERALL_TARGET, within_tolerance
-from lto.atlas.contracts import SIGNAL_NAMES
 from lto.atlas.technology import resolution_limit_pitch_nm
-from lto.daedalus.columns import LEARNED
+from lto.daedalus.columns import LEARNED, LEARNED_INDEX
 from lto.daedalus.domain import SurrogateDomain
 from lto.daedalus.dose_prior import DosePrior
 from lto.daedalus.ensemble import (
@@ -151,7 +150,7 @@ def calibrate(surrogate: EnsembleSurrogate, rows: pd.DataFrame) -> Calibration:
     conformal = split_conformal(actual, spread.mean, spread.scale, target=CONFIDENCE)
     calibration = Calibration(np.asarray(conformal.quantile, float))
     found = surrogate.with_calibration(calibration).predict_frame(rows)
-    learned = _learned_columns()
+    learned = list(LEARNED_INDEX)
     width = np.mean(found.upper[:, learned] - found.lower[:, learned], axis=1)
     hits = within_tolerance(found.mean[:, learned], actual)
     threshold = float(np.min(width)) * (1.0 - 1e-9)
@@ -167,7 +166,7 @@ def measure(surrogate: EnsembleSurrogate, rows: pd.DataFrame, split: Split) -> d
     """Accuracy (seed's sense), coverage and OOD rates on the test split."""
     test = rows.iloc[split.test].reset_index(drop=True)
     found = surrogate.predict_frame(test)
-    learned = _learned_columns()
+    learned = list(LEARNED_INDEX)
     actual = test[list(LEARNED)].to_numpy(float)
     predicted = found.mean[:, learned]
     critical = test["job_class"].astype(str).eq("critical").to_numpy()
@@ -226,7 +225,3 @@ def ood_probes(test: pd.DataFrame, domain: SurrogateDomain) -> pd.DataFrame:
     for column in ("pitch_nm", "target_cd_nm", "grid_size_nm"):
         tight[column] = test[column] * scale
     return pd.concat([high_na, i_line, tight], ignore_index=True)
-
-
-def _learned_columns() -> list[int]:
-    return [SIGNAL_NAMES.index(name) for name in LEARNED]

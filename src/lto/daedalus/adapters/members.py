@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +48,12 @@ def default_members(seed: int) -> dict[str, Regressor]:
         "mlp": member_class("mlp")(random_state=seed),
         "gp": member_class("gp")(random_state=seed),
     }
+
+
+def default_dose_prior(seed: int) -> Callable[[], Regressor]:
+    """Makes the regressor of the ensemble's dose-to-size prior: a small XGBoost (one output,
+    100 rounds: it is called on every prediction, and its fixed cost is the booster's)."""
+    return partial(member_class("xgboost"), random_state=seed, n_estimators=100)
 
 
 # --- input checks shared by the members ------------------------------------------------------
