@@ -264,33 +264,36 @@ def transfer_functions(
         smoothness += vector.variation_rate(na, medium_index)
     orders = np.column_stack([band.fx, band.fy]) / cutoff
     nodes = source_quadrature(source, orders, smoothness=smoothness)
-    pupils = np.zeros(nodes.passes.shape, dtype=np.complex128)
+    # everything below only where the order passes: most entries of a 2-D clip do not
+    node, order = np.nonzero(nodes.passes)
+    fx = band.fx[order] + nodes.sx[node] * cutoff
+    fy = band.fy[order] + nodes.sy[node] * cutoff
     if defocus_nm == 0 and not aberrations:
-        pupils[nodes.passes] = 1.0
-    else:  # the phase only where the order passes: most entries of a 2-D clip do not
-        node, order = np.nonzero(nodes.passes)
-        pupils[node, order] = pupil_phase(
-            band.fx[order] + nodes.sx[node] * cutoff, band.fy[order] + nodes.sy[node] * cutoff,
-            defocus_nm=defocus_nm, aberrations=aberrations, **optics,
-        )  # fmt: skip
+        phases: np.ndarray | float = 1.0
+    else:
+        phases = pupil_phase(fx, fy, defocus_nm=defocus_nm, aberrations=aberrations, **optics)
+    # (a boolean mask assigns in np.nonzero's order, and faster than index pairs)
     if polarization is None:
+        pupils = np.zeros(nodes.passes.shape, dtype=np.complex128)
+        pupils[nodes.passes] = phases
         return band, pupils, nodes.weights
-    fx = band.fx[None, :] + nodes.sx[:, None] * cutoff
-    fy = band.fy[None, :] + nodes.sy[:, None] * cutoff
-    rows, weights, clear = [], [], 0.0
-    for share, ex, ey in vector.jones_states(nodes.sx, nodes.sy, polarization):
+    states = vector.jones_states(nodes.sx, nodes.sy, polarization)
+    rows = np.zeros((3 * len(states) * nodes.size, nodes.passes.shape[1]), dtype=np.complex128)
+    weights, clear = [], 0.0
+    for s, (share, ex, ey) in enumerate(states):
         fields = vector.field_components(
-            fx, fy, ex[:, None], ey[:, None], wavelength_nm=wavelength_nm, medium_index=medium_index
+            fx, fy, ex[node], ey[node], wavelength_nm=wavelength_nm, medium_index=medium_index
         )
         zero = vector.field_components(
             nodes.sx * cutoff, nodes.sy * cutoff, ex, ey,
             wavelength_nm=wavelength_nm, medium_index=medium_index,
         )  # fmt: skip
         clear += share * float(np.sum(nodes.weights * sum(np.abs(c) ** 2 for c in zero)))
-        for component in fields:
-            rows.append(pupils * component)
+        for c, component in enumerate(fields):
+            start = (3 * s + c) * nodes.size
+            rows[start : start + nodes.size][nodes.passes] = phases * component
             weights.append(share * nodes.weights)
-    return band, np.concatenate(rows), np.concatenate(weights) / clear
+    return band, rows, np.concatenate(weights) / clear
 
 
 def _image_through(
@@ -368,7 +371,8 @@ def hopkins_kernels(
         defocus_nm=defocus_nm, medium_index=medium_index, aberrations=aberrations,
         polarization=polarization,
     )  # fmt: skip
-    u, eigenvalues = _tcc_eigen(pupils * np.sqrt(weights)[:, None])
+    pupils *= np.sqrt(weights)[:, None]  # a fresh array: scaled in place
+    u, eigenvalues = _tcc_eigen(pupils)
     cumulative = np.cumsum(eigenvalues) / eigenvalues.sum()
     keep = int(np.searchsorted(cumulative, energy) + 1)
     if max_kernels is not None:
@@ -393,7 +397,8 @@ def _tcc_eigen(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         u, singular, _ = np.linalg.svd(rows.T, full_matrices=False)
         return u, singular**2
     # Bᴴ·B from one real product of [Re B, Im B] with itself (complex GEMM on tall, narrow
-    # matrices is several times slower here)
+    # matrices is several times slower here; BLAS's zherk halves the work but stalls for tens
+    # of ms under thread contention on a shared machine)
     stacked = np.concatenate([rows.real, rows.imag], axis=1)
     gram = stacked.T @ stacked
     re, im = gram[:bins, :bins] + gram[bins:, bins:], gram[bins:, :bins] - gram[:bins, bins:]

@@ -41,7 +41,7 @@ from lto.matrix.sources import Geometry, Source
 _MAX_CROSSING_ORDERS = 160  # orders whose pupil circle cuts the source
 _MAX_WORK = 60_000  # strips × circles: above it the arrangement is too fine to be worth cutting
 _GRID_BUDGET = 4e9  # grid nodes × orders² for the fallback (the Hopkins kernels' cost)
-_NODE_BUDGET = 6000  # smooth-case nodes before they merge into cells
+_NODE_BUDGET = 1500  # smooth-case nodes before they merge into cells
 _IN_FOCUS_LINES = 8  # Gauss nodes per strip for the exact areas (merged afterwards: free)
 _SMOOTH_LINES = 6  # at least this many out of focus (areas to ~1e-6 per strip)
 _EPS = 1e-12
@@ -145,10 +145,25 @@ def _rung(smoothness: float) -> float:
 
 
 def _passes(sx: np.ndarray, sy: np.ndarray, orders: np.ndarray) -> NDArray[np.bool_]:
-    return np.asarray(
-        (sx[:, None] + orders[None, :, 0]) ** 2 + (sy[:, None] + orders[None, :, 1]) ** 2
-        <= 1.0 + 1e-12
-    )
+    """``|σ + order|² ≤ 1`` for every (node, order), as |σ|² + 2 σ·order ≤ 1 − |order|²: one
+    small matrix product instead of a dozen (nodes × orders) temporaries."""
+    if not (sx.size and len(orders)):
+        return np.zeros((sx.size, len(orders)), dtype=bool)
+    points = np.column_stack([sx, sy])
+    lhs = points @ (2.0 * orders.T)
+    lhs += (sx * sx + sy * sy)[:, None]
+    return np.asarray(lhs <= (1.0 + 1e-12) - np.einsum("ij,ij->i", orders, orders)[None, :])
+
+
+def _passes_outside(
+    sx: np.ndarray, sy: np.ndarray, orders: np.ndarray, crossing: np.ndarray, extent: float
+) -> NDArray[np.bool_]:
+    """``_passes`` for orders whose circle does not cut a shape of radius ``extent``: each such
+    order passes at every node (its circle holds the shape) or at none."""
+    passes = np.empty((sx.size, len(orders)), dtype=bool)
+    passes[:] = (np.hypot(orders[:, 0], orders[:, 1]) <= 1.0)[None, :]
+    passes[:, crossing] = False
+    return passes
 
 
 _GRID_CACHE: OrderedDict[tuple[object, ...], SourceQuadrature] = OrderedDict()
@@ -241,11 +256,16 @@ def _build(source: Source, orders: np.ndarray, smoothness: float) -> SourceQuadr
     strips = _strip_edges(circles, geometry, extent)
     if (strips.size - 1) * len(circles) > _MAX_WORK:
         return _grid_rule(source, orders)
-    sx, sy, weights = _nodes(circles, geometry, strips, smoothness)
+    sx, sy, weights, segment, (mx, my) = _nodes(circles, geometry, strips, smoothness)
     keep = weights > 0
-    sx, sy, weights = sx[keep], sy[keep], weights[keep]
-    passes = _passes(sx, sy, orders)
-    sx, sy, weights, passes = _merge(sx, sy, weights, passes, crossing, smoothness)
+    sx, sy, weights, segment = sx[keep], sy[keep], weights[keep], segment[keep]
+    # a segment lies in one region: its midpoint says which orders (of those whose circles cut
+    # the source; the others pass everywhere or nowhere) all its nodes pass
+    cut = _passes(mx, my, orders[crossing])
+    regions = _set_ids(cut)[segment] if crossing.size else np.zeros(sx.size, np.int64)
+    sx, sy, weights, first = _merge(sx, sy, weights, regions, smoothness)
+    passes = _passes_outside(sx, sy, orders, crossing, extent)
+    passes[:, crossing] = cut[segment[first]]
     total = weights.sum()
     if not total > 0:
         raise ValueError(f"source {source.description!r}: the shape has no area")
@@ -270,10 +290,14 @@ def _strip_edges(circles: np.ndarray, geometry: Geometry, extent: float) -> NDAr
     return edges[np.concatenate(([True], np.diff(edges) > 1e-10))]
 
 
+Nodes = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]
+
+
 def _nodes(
     circles: np.ndarray, geometry: Geometry, strips: np.ndarray, smoothness: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Tensor Gauss nodes over every (strip, segment) patch, weighted by the source's density."""
+) -> Nodes:
+    """Tensor Gauss nodes over every (strip, segment) patch, weighted by the source's density:
+    (x, y, weight, the index of each node's segment, the segments' midpoints (x, y))."""
     ys, wys = [], []
     for a, b in itertools.pairwise(strips):
         count = (
@@ -293,7 +317,8 @@ def _nodes(
         yy = np.broadcast_to(y[:, None], mid.shape)
         weight = wy[:, None] * length * geometry.density(mid, yy)
         ok = np.isfinite(weight) & (weight > 0)
-        return mid[ok], yy[ok], weight[ok]
+        mx, my = mid[ok], yy[ok]
+        return mx, my, weight[ok], np.arange(mx.size), (mx, my)
     return _smooth_nodes(lo, hi, y, wy, geometry, smoothness)
 
 
@@ -323,18 +348,18 @@ def _smooth_nodes(
     wy: np.ndarray,
     geometry: Geometry,
     smoothness: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> Nodes:
     """Gauss–Legendre nodes along every segment, as many as its phase span needs."""
     valid = np.isfinite(lo)
     line = np.nonzero(valid)[0]
     lo, hi = lo[valid], hi[valid]
     mid = (lo + hi) / 2
     inside = geometry.density(mid, y[line]) > 0
-    line, lo, hi = line[inside], lo[inside], hi[inside]
+    line, lo, hi, mid = line[inside], lo[inside], hi[inside], mid[inside]
     counts = nodes_for(smoothness * (hi - lo), 1)
-    xs, ys, ws = [], [], []
+    xs, ys, ws, segments = [], [], [], []
     for count in np.unique(counts):
-        pick = counts == count
+        pick = np.flatnonzero(counts == count)
         t, w = gauss_nodes(int(count))
         span = (hi[pick] - lo[pick])[:, None]
         x = lo[pick][:, None] + span * t[None, :]
@@ -343,22 +368,25 @@ def _smooth_nodes(
         xs.append(x.ravel())
         ys.append(yy.ravel())
         ws.append(weight.ravel())
-    return np.concatenate(xs), np.concatenate(ys), np.concatenate(ws)
+        segments.append(np.repeat(pick, int(count)))
+    return (
+        np.concatenate(xs), np.concatenate(ys), np.concatenate(ws), np.concatenate(segments),
+        (mid, y[line]),
+    )  # fmt: skip
 
 
 def _merge(
     sx: np.ndarray,
     sy: np.ndarray,
     weights: np.ndarray,
-    passes: np.ndarray,
-    crossing: np.ndarray,
+    regions: np.ndarray,
     smoothness: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Nodes of one region (one set of passed orders) and one cell become one node at their
-    weighted centroid: whole regions in focus, cells of ~0.4 rad of phase otherwise."""
+    """Nodes of one region (one set of passed orders, ``regions`` its id per node) and one cell
+    become one node at their weighted centroid: whole regions in focus, cells of ~0.4 rad of
+    phase otherwise. Returns the merged nodes and, for each, one node it was made of."""
     if smoothness > 0 and sx.size <= _NODE_BUDGET:
-        return sx, sy, weights, passes
-    regions = _set_ids(passes[:, crossing]) if crossing.size else np.zeros(sx.size, np.int64)
+        return sx, sy, weights, np.arange(sx.size)
     if smoothness == 0:
         group = regions
     else:
@@ -367,5 +395,4 @@ def _merge(
         ix, iy = ix - ix.min(), iy - iy.min()
         cell = ix * (int(iy.max()) + 1) + iy  # one integer per cell: a 1-D sort, not a row sort
         group = cell * (int(regions.max()) + 1) + regions
-    cx, cy, total, first = _centroids(group, weights, sx, sy)
-    return cx, cy, total, passes[first]
+    return _centroids(group, weights, sx, sy)
