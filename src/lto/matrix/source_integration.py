@@ -293,9 +293,7 @@ def _strip_edges(circles: np.ndarray, geometry: Geometry, extent: float) -> NDAr
 Nodes = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]
 
 
-def _nodes(
-    circles: np.ndarray, geometry: Geometry, strips: np.ndarray, smoothness: float
-) -> Nodes:
+def _nodes(circles: np.ndarray, geometry: Geometry, strips: np.ndarray, smoothness: float) -> Nodes:
     """Tensor Gauss nodes over every (strip, segment) patch, weighted by the source's density:
     (x, y, weight, the index of each node's segment, the segments' midpoints (x, y))."""
     ys, wys = [], []
