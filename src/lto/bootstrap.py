@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from lto.daedalus.ports import Regressor, SurrogatePort
     from lto.matrix.adapters.physics import PhysicsSettings
     from lto.matrix.ports import SimulatorPort
+    from lto.metis.ports import StudyEngine
 
 
 class ConfigurationError(RuntimeError):
@@ -107,6 +108,13 @@ class Application:
 
         return default_dose_prior(seed)
 
+    @cached_property
+    def study_engine(self) -> StudyEngine:
+        """Metis's search (Optuna) over the study storage the settings choose."""
+        from lto.metis.adapters.optuna_study import OptunaStudyEngine
+
+        return OptunaStudyEngine(self.settings.study_storage)
+
     def simulator_with(self, physics: PhysicsSettings) -> SimulatorPort:
         """The chosen simulator, with ``physics`` as the built-in engine's settings (its array
         backend is always the one the settings resolved). The external simulator ignores them."""
@@ -153,6 +161,7 @@ def bootstrap(settings: Settings | None = None, *, create_dirs: bool = True) -> 
         "database": settings.database_url.split(":", 1)[0],
         "broker": settings.broker_url.split(":", 1)[0],
         "model registry": "mlflow " + settings.mlflow_tracking_uri.split(":", 1)[0],
+        "optimisation studies": "optuna " + settings.study_storage.split(":", 1)[0],
         "array backend": backend,
         "simulator": (
             f"external: {settings.external_simulator_command}"

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
         default="memory://", description="memory:// or amqp://user:pass@host:5672/vhost"
     )
     mlflow_tracking_uri: str = Field(default="", description="sqlite store in data_dir by default")
+    study_storage: str = Field(
+        default="",
+        description="Optuna studies: the PostgreSQL database_url when there is one, else a "
+        "journal file in data_dir (journal:PATH); a postgresql:// URL to share studies",
+    )
     array_backend: ArrayBackendName = "numpy"
     simulator: Literal["builtin", "external"] = "builtin"
     external_simulator_command: str = Field(
@@ -71,6 +76,15 @@ class Settings(BaseSettings):
             raise ValueError("file: stores are refused by MLflow 3; use sqlite:/// or http(s)://")
         return value
 
+    @field_validator("study_storage")
+    @classmethod
+    def _study_scheme(cls, value: str) -> str:
+        if value and not value.startswith(
+            ("journal:", "postgresql:", "postgresql+psycopg:", "sqlite:")
+        ):
+            raise ValueError("must be journal:PATH, a postgresql:// URL or a sqlite:/// URL")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
@@ -100,6 +114,13 @@ class Settings(BaseSettings):
             object.__setattr__(
                 self, "mlflow_tracking_uri", f"sqlite:///{self.data_dir / 'mlflow.db'}"
             )
+        if not self.study_storage:
+            # SQLite locks under parallel writers: local processes share a journal file instead
+            shared = self.database_url.startswith("postgresql")
+            location = (
+                self.database_url if shared else f"journal:{self.data_dir / 'studies.journal'}"
+            )
+            object.__setattr__(self, "study_storage", location)
         return self
 
     @property

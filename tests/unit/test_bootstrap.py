@@ -15,10 +15,23 @@ def test_bootstrap_wires_the_embedded_defaults() -> None:
         "database": "sqlite",
         "broker": "memory",
         "model registry": "mlflow sqlite",
+        "optimisation studies": "optuna journal",
         "array backend": "numpy",
         "simulator": "built-in physics (numpy)",
     }
     assert app.settings.data_dir.is_dir()
+    assert app.settings.study_storage == f"journal:{app.settings.data_dir / 'studies.journal'}"
+
+
+def test_studies_share_the_postgresql_database_when_there_is_one() -> None:
+    url = "postgresql://lto@db:5432/lto"
+    assert load_settings(database_url=url).study_storage == url
+    assert (
+        load_settings(study_storage="journal:/tmp/s.journal").study_storage
+        == "journal:/tmp/s.journal"
+    )
+    with pytest.raises(ValueError, match="journal:PATH"):
+        load_settings(study_storage="redis://x")
 
 
 def test_auto_picks_cupy_only_where_a_device_exists() -> None:

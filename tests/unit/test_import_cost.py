@@ -25,7 +25,8 @@ HEAVY = [
 
 
 @pytest.mark.parametrize(
-    "module", ["lto", "lto.atlas", "lto.cli", "lto.bootstrap", "lto.config", "lto.daedalus"]
+    "module",
+    ["lto", "lto.atlas", "lto.cli", "lto.bootstrap", "lto.config", "lto.daedalus", "lto.metis"],
 )
 def test_importing_loads_no_heavy_library(module: str) -> None:
     code = f"import sys, json, {module}; print(json.dumps(sorted(sys.modules)))"

@@ -91,6 +91,10 @@ def to_cli_error(exc: BaseException) -> CliError:
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
         return CliError(f"{where}{exc.strerror or exc}", ExitCode.ENVIRONMENT)
+    if _is_problem_error(exc):
+        return CliError(str(exc), ExitCode.BAD_INPUT)
+    if _is_study_error(exc):
+        return CliError(str(exc), ExitCode.ENVIRONMENT)
     if _is_surrogate_error(exc):
         return CliError(str(exc), ExitCode.ENVIRONMENT)
     if _is_simulation_error(exc):
@@ -105,6 +109,20 @@ def _is_simulation_error(exc: BaseException) -> bool:
     from lto.matrix.ports import SimulationError
 
     return isinstance(exc, SimulationError)
+
+
+def _is_problem_error(exc: BaseException) -> bool:
+    from lto.metis.problem import ProblemError
+
+    return isinstance(exc, ProblemError)
+
+
+def _is_study_error(exc: BaseException) -> bool:
+    if "lto.metis.adapters.optuna_study" not in sys.modules:  # never imported: not its error
+        return False
+    from lto.metis.adapters.optuna_study import StudyError
+
+    return isinstance(exc, StudyError)
 
 
 def _is_surrogate_error(exc: BaseException) -> bool:

@@ -119,6 +119,88 @@ def predict(**options: Any) -> None:
     run(options)
 
 
+@cli.command(epilog=EXIT_CODES_HELP)
+@job_options
+@click.option(
+    "--free",
+    "free",
+    multiple=True,
+    required=True,
+    help="A parameter to search, NAME or NAME=LOW:HIGH (na, sigma, sigma_inner, dose, focus, "
+    "thickness); without a range, the profile's. Repeat for several.",
+)
+@click.option(
+    "--objective",
+    "objectives",
+    multiple=True,
+    required=True,
+    help="What to optimise, NAME or NAME:max / NAME:min: a tradeoff score (yield_risk, "
+    "overall_health, …) or, with the physics, depth_of_focus_nm, exposure_latitude_pct, nils. "
+    "Two or more give a Pareto front.",
+)
+@click.option(
+    "--constraint",
+    "constraints",
+    multiple=True,
+    help="An outcome bound, NAME<=VALUE or NAME>=VALUE (e.g. yield_risk<=0.05). The profile's "
+    "rules on the parameters always hold.",
+)
+@click.option(
+    "--evaluator",
+    type=click.Choice(["physics", "surrogate", "two-stage"]),
+    default="physics",
+    show_default=True,
+    help="Score trials with the physics, the surrogate, or search on the surrogate and "
+    "confirm the best with the physics.",
+)
+@click.option(
+    "--trials",
+    type=click.IntRange(min=1, max=100_000),
+    default=40,
+    show_default=True,
+    help="Trial budget of the study, shared by every process that joins it.",
+)
+@click.option(
+    "--confirm",
+    "confirm_top",
+    type=click.IntRange(min=1, max=100),
+    default=5,
+    show_default=True,
+    help="Two-stage: candidates the physics confirms.",
+)
+@click.option(
+    "--sampler",
+    type=click.Choice(["auto", "tpe", "nsga2", "gp", "random"]),
+    default="auto",
+    show_default=True,
+    help="Optuna sampler (auto: TPE, for one or several objectives).",
+)
+@click.option("--seed", type=int, default=None, help="Sampler seed (reproducible studies).")
+@click.option(
+    "--study",
+    "study_name",
+    help="Study name: a new one is made, an existing one with the same problem is resumed or "
+    "joined by this process (default: a new name).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the result JSON (best settings, Pareto front, importance, history) here.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result JSON instead of tables.")
+def optimize(**options: Any) -> None:
+    """Search process settings with Optuna: the best settings for one objective, or the
+    Pareto front of several, under the profile's rules and your constraints.
+
+    Studies live in LTO_STUDY_STORAGE (a journal file in LTO_DATA_DIR by default; the
+    PostgreSQL database in a deployment), so several processes can share one (--study NAME)
+    and a stopped study resumes where it stopped.
+    """
+    from lto.cli.optimize import run
+
+    run(options)
+
+
 @cli.command("profiles")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 def profiles(as_json: bool) -> None:
