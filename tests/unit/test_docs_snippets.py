@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PAGES = ["README.md", "docs/tutorial-first-what-if.md", "docs/physics.md"]
+PAGES = ["README.md", "docs/tutorial-first-what-if.md", "docs/physics.md", "docs/optimization.md"]
 
 
 def snippets() -> list[tuple[str, int, str]]:
