@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from lto.daedalus.ports import Regressor, SurrogatePort
     from lto.matrix.adapters.physics import PhysicsSettings
     from lto.matrix.ports import SimulatorPort
+    from lto.metis.lifecycle import ModelLifecycle
     from lto.metis.ports import StudyEngine
+    from lto.metis.registry import ModelRegistry
 
 
 class ConfigurationError(RuntimeError):
@@ -114,6 +116,28 @@ class Application:
         from lto.metis.adapters.optuna_study import OptunaStudyEngine
 
         return OptunaStudyEngine(self.settings.study_storage)
+
+    @cached_property
+    def registry(self) -> ModelRegistry:
+        """The surrogate registry (MLflow: the sqlite store under the data directory by
+        default, a tracking server in a deployment)."""
+        from lto.metis.adapters.mlflow_registry import MlflowRegistry
+
+        data = self.settings.data_dir
+        return MlflowRegistry(
+            self.settings.mlflow_tracking_uri,
+            artifact_root=data / "mlflow-artifacts",
+            cache_dir=data / "registry-cache",
+        )
+
+    @cached_property
+    def lifecycle(self) -> ModelLifecycle:
+        """Candidate → gate → shadow → promote, and rollback, over the registry."""
+        from lto.metis.adapters.shadow_log import JsonLinesShadowLog
+        from lto.metis.lifecycle import ModelLifecycle
+
+        log = JsonLinesShadowLog(self.settings.data_dir / "shadow" / "shadow.jsonl")
+        return ModelLifecycle(self.registry, log)
 
     def simulator_with(self, physics: PhysicsSettings) -> SimulatorPort:
         """The chosen simulator, with ``physics`` as the built-in engine's settings (its array

@@ -156,3 +156,39 @@ def test_train_refuses_a_dataset_that_is_not_one(tmp_path: Path) -> None:
     assert result.exit_code == ExitCode.BAD_INPUT
     assert str(bogus) in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_train_registers_its_model_as_a_candidate_through_the_gate(trained_model) -> None:
+    out = trained_model["output"]
+    assert "registered as version 1; the offline gate refused it (held-out accuracy" in out
+    assert "it stays a candidate (`lto models list`)" in out
+
+
+def test_models_commands_list_promote_rollback_and_discard(trained_model, tmp_path: Path) -> None:
+    from lto.bootstrap import bootstrap
+    from lto.daedalus import load_surrogate
+
+    folder = trained_model["folder"]
+    surrogate = load_surrogate(folder)
+    app = bootstrap()
+    app.lifecycle.submit(folder, surrogate.metrics, surrogate_version=surrogate.version)
+    listed = invoke("models", "list")
+    assert listed.exit_code == 0, listed.output
+    assert "refused" in listed.output
+    refused = invoke("models", "promote")
+    assert refused.exit_code == ExitCode.BAD_INPUT
+    assert "no challenger to promote" in refused.output
+    gated = invoke("models", "promote", "1")
+    assert gated.exit_code == ExitCode.BAD_INPUT
+    assert "did not pass the offline gate" in gated.output
+    promoted = invoke("models", "promote", "1", "--override", "demo model, accepted for trials")
+    assert promoted.exit_code == 0, promoted.output
+    assert "version 1 is the champion" in promoted.output
+    current = (tmp_path / "lto-data" / "models" / "surrogate" / "CURRENT").read_text().strip()
+    assert load_surrogate(Path(current)).version == surrogate.version  # predict follows it
+    nothing = invoke("models", "rollback")
+    assert nothing.exit_code == ExitCode.BAD_INPUT
+    assert "nothing to roll back to" in nothing.output
+    unknown = invoke("models", "discard", "7", "--reason", "bad data")
+    assert unknown.exit_code == ExitCode.BAD_INPUT
+    assert "no version 7" in unknown.output

@@ -201,6 +201,56 @@ def optimize(**options: Any) -> None:
     run(options)
 
 
+@cli.group()
+def models() -> None:
+    """The surrogate registry: candidates, the offline gate, champion, rollback."""
+
+
+@models.command("list")
+def models_list() -> None:
+    """Every registered surrogate: aliases, gate result, held-out accuracy, shadow jobs."""
+    from lto.bootstrap import bootstrap
+    from lto.cli.models import list_versions
+
+    list_versions(bootstrap())
+
+
+@models.command("promote")
+@click.argument("version", required=False)
+@click.option(
+    "--override",
+    metavar="REASON",
+    help="Promote although the gate refused it or its shadow jobs are too few; the reason is "
+    "recorded on the version.",
+)
+def models_promote(version: str | None, override: str | None) -> None:
+    """Make VERSION (default: the challenger) the champion; the old one is kept for rollback."""
+    from lto.bootstrap import bootstrap
+    from lto.cli.models import promote
+
+    promote(bootstrap(), version, override)
+
+
+@models.command("rollback")
+def models_rollback() -> None:
+    """Restore the previous champion (kept 30 days)."""
+    from lto.bootstrap import bootstrap
+    from lto.cli.models import rollback
+
+    rollback(bootstrap())
+
+
+@models.command("discard")
+@click.argument("version")
+@click.option("--reason", required=True, help="Why it must never be promoted.")
+def models_discard(version: str, reason: str) -> None:
+    """Mark VERSION as never to be promoted."""
+    from lto.bootstrap import bootstrap
+    from lto.cli.models import discard
+
+    discard(bootstrap(), version, reason)
+
+
 @cli.command("profiles")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 def profiles(as_json: bool) -> None:

@@ -51,6 +51,7 @@ def run(options: dict[str, Any]) -> None:
     app = bootstrap()
     study = options.get("study_name") or _new_study_name()
     result = _search(app, problem, kind, study, options, console)
+    _track(app, result, console)
     document = result.to_json()
     if out is not None:
         out.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
@@ -120,6 +121,21 @@ def _search(
         return engine.optimize(
             problem, evaluator, evaluator_name=kind, progress=trial_done, **common
         )
+
+
+def _track(app: Application, result: OptimizationResult, console: Console) -> None:
+    """The study as an MLflow run; the study itself is stored either way, so a tracking store
+    that is down is a warning, not a failure."""
+    from rich.markup import escape
+
+    from lto.metis.registry import RegistryError
+
+    try:
+        run = app.registry.log_optimization(result)
+    except RegistryError as exc:
+        console.print(f"[yellow]warning[/yellow] not tracked in MLflow: {escape(str(exc))}")
+        return
+    console.print(f"tracked as MLflow run {run} (experiment lto-optimization)", markup=False)
 
 
 def _surrogate(app: Application) -> Evaluator:

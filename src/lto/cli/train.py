@@ -54,6 +54,45 @@ def run(options: dict[str, Any]) -> None:
         folder, hint = app.model_store.save(surrogate), " (now the current model)"
     print_metrics(surrogate, console)
     console.print(f"surrogate {surrogate.version} written to {folder}{hint}", markup=False)
+    register(app, surrogate, folder, data, console)
+
+
+def register(
+    app: Application,
+    surrogate: EnsembleSurrogate,
+    folder: Path,
+    data: TrainingData,
+    console: Console,
+) -> None:
+    """The trained model as a candidate in the registry, through the offline gate."""
+    from lto.metis.registry import RegistryError
+
+    dataset = {
+        "seed": str(data.seed), "rows": str(len(data.frame)), "lto_version": data.lto_version,
+        "created_at": data.created_at, "simulator": data.simulator,
+    }  # fmt: skip
+    try:
+        version, decision = app.lifecycle.submit(
+            folder, surrogate.metrics, surrogate_version=surrogate.version, dataset=dataset
+        )
+    except RegistryError as exc:
+        raise CliError(
+            f"the model is saved in {folder}, but the registry ({app.settings.mlflow_tracking_uri}) "
+            f"could not take it: {exc}",
+            ExitCode.ENVIRONMENT,
+        ) from exc
+    if decision.passed:
+        console.print(
+            f"registered as version {version.version} of the registry; the offline gate passed: "
+            "it is the challenger (`lto models promote` after its shadow jobs)",
+            markup=False,
+        )
+    else:
+        console.print(
+            f"registered as version {version.version}; the offline gate refused it "
+            f"({'; '.join(decision.reasons)}): it stays a candidate (`lto models list`)",
+            markup=False,
+        )
 
 
 def obtain_dataset(

@@ -56,3 +56,73 @@ def optimise_in_child(
 
 def journal(tmp: Path) -> str:
     return f"journal:{tmp / 'studies.journal'}"
+
+
+class MemoryRegistry:
+    """``ModelRegistry`` in a dict: versions, aliases and tags as MLflow keeps them."""
+
+    def __init__(self) -> None:
+        from lto.metis.registry import ModelVersion
+
+        self._versions: dict[str, ModelVersion] = {}
+        self._aliases: dict[str, str] = {}
+        self.artifacts: dict[str, Path] = {}
+
+    def register(self, artifact: Path, *, metrics, tags):
+        from lto.metis.registry import ModelVersion
+
+        version = str(len(self._versions) + 1)
+        self._versions[version] = ModelVersion(version, f"run-{version}", dict(metrics), dict(tags))
+        self.artifacts[version] = Path(artifact)
+        return self.get(version)
+
+    def get(self, version: str):
+        import dataclasses
+
+        from lto.metis.registry import RegistryError
+
+        if version not in self._versions:
+            raise RegistryError(f"no version {version}")
+        aliases = tuple(a for a, v in self._aliases.items() if v == version)
+        return dataclasses.replace(self._versions[version], aliases=aliases)
+
+    def versions(self):
+        return [self.get(v) for v in self._versions]
+
+    def by_alias(self, alias: str):
+        version = self._aliases.get(alias)
+        return None if version is None else self.get(version)
+
+    def set_alias(self, alias: str, version: str) -> None:
+        self.get(version)
+        self._aliases[alias] = version
+
+    def clear_alias(self, alias: str) -> None:
+        self._aliases.pop(alias, None)
+
+    def set_tag(self, version: str, key: str, value: str) -> None:
+        self._versions[version].tags[key] = value
+
+    def download(self, version: str) -> Path:
+        return self.artifacts[version]
+
+
+class MemoryShadowLog:
+    def __init__(self) -> None:
+        self.rows: list = []
+
+    def append(self, record) -> None:
+        self.rows.append(record)
+
+    def records(self, challenger: str) -> list:
+        return [r for r in self.rows if r.challenger == challenger]
+
+
+def metrics(accuracy: float = 0.99, critical: float = 0.99, coverage: float = 0.95) -> dict:
+    """Held-out metrics in EnsembleSurrogate.metrics' shape."""
+    scores = ("resolution_vs_dof", "yield_risk", "speed_vs_accuracy", "cost_vs_fidelity")
+    return {
+        "accuracy": {"overall": accuracy, "critical": critical},
+        "coverage": dict.fromkeys(scores, coverage),
+        "ood": {"outside_flagged": 1.0, "in_domain_flagged": 0.01},
+    }
