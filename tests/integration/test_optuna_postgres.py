@@ -4,7 +4,6 @@ budget and record every trial once (Optuna RDB storage through psycopg 3)."""
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import uuid
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from lto.metis.adapters.optuna_study import OptunaStudyEngine
-from tests.unit.metis.fakes import Bowl, optimise_in_child
+from tests.unit.metis.fakes import Bowl, run_shared_study
 from tests.unit.metis.test_study import bowl_problem
 
 POSTGRES = os.environ.get(
@@ -36,18 +35,7 @@ def test_two_processes_on_postgresql_record_each_trial_once(study_name: str) -> 
     problem = bowl_problem()
     engine = OptunaStudyEngine(POSTGRES)
     engine.optimize(problem, Bowl(), study_name=study_name, trials=1, seed=0)  # made once
-    context = multiprocessing.get_context("spawn")
-    workers = [
-        context.Process(
-            target=optimise_in_child, args=(POSTGRES, study_name, problem.to_json(), 24, w)
-        )
-        for w in (1, 2)
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=300)
-        assert worker.exitcode == 0
+    run_shared_study(POSTGRES, study_name, problem.to_json(), 24)
     result = engine.result(study_name)
     assert len(result.trials) == 24
     assert sorted({t.number for t in result.trials}) == sorted(t.number for t in result.trials)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from lto.metis._text import first_line
 from lto.metis.ports import Evaluator, StudyEngine, TrialProgress
 from lto.metis.problem import OptimizationProblem, ProblemError, Sampler, outcome_values
 from lto.metis.results import Confirmation, OptimizationResult, TrialRecord
@@ -56,8 +57,7 @@ def confirm(
         try:
             measured = outcome_values(physics.evaluate(job))
         except (RuntimeError, ValueError) as exc:
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            found.append(Confirmation(trial.params, trial.outcome, {}, False, [message]))
+            found.append(Confirmation(trial.params, trial.outcome, {}, False, [first_line(exc)]))
             continue
         broken = [
             f"{c.key} does not hold under physics"

@@ -54,6 +54,22 @@ def optimise_in_child(
     )  # fmt: skip
 
 
+def run_shared_study(storage: str, study: str, problem_json: dict, trials: int) -> None:
+    """Two spawned processes optimising one study (already made) to ``trials`` trials."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    workers = [
+        context.Process(target=optimise_in_child, args=(storage, study, problem_json, trials, w))
+        for w in (1, 2)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=300)
+        assert worker.exitcode == 0
+
+
 def journal(tmp: Path) -> str:
     return f"journal:{tmp / 'studies.journal'}"
 

@@ -3,7 +3,6 @@ ones with their reasons), Pareto fronts, constraints, budgets shared across proc
 
 from __future__ import annotations
 
-import multiprocessing
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from lto.metis.problem import (
     ProblemError,
 )
 from lto.metis.results import dominates
-from tests.unit.metis.fakes import BEST_DOSE, BEST_FOCUS, Bowl, Shifted, journal, optimise_in_child
+from tests.unit.metis.fakes import BEST_DOSE, BEST_FOCUS, Bowl, Shifted, journal, run_shared_study
 from tests.unit.metis.test_problem import lines
 
 DOSE = FreeParameter("dose_mj_cm2", 20.0, 40.0)
@@ -150,18 +149,7 @@ def test_two_processes_share_one_budget_and_record_each_trial_once(tmp_path: Pat
     problem = bowl_problem()
     engine = OptunaStudyEngine(storage)
     engine.optimize(problem, Bowl(), study_name="shared", trials=1, seed=0)  # made once, first
-    context = multiprocessing.get_context("spawn")
-    workers = [
-        context.Process(
-            target=optimise_in_child, args=(storage, "shared", problem.to_json(), 30, w)
-        )
-        for w in (1, 2)
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=240)
-        assert worker.exitcode == 0
+    run_shared_study(storage, "shared", problem.to_json(), 30)
     result = engine.result("shared")
     numbers = [t.number for t in result.trials]
     assert len(result.trials) == 30

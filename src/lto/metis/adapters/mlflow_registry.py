@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lto.metis._text import first_line
 from lto.metis.registry import MODEL_NAME, ModelVersion, RegistryError
 
 if TYPE_CHECKING:
@@ -66,9 +67,7 @@ class MlflowRegistry:
                 self._client.search_experiments(max_results=1)  # reach the store now
             except Exception as exc:
                 self._client = None
-                raise RegistryError(
-                    f"MLflow store {self.tracking_uri}: {_first_line(exc)}"
-                ) from exc
+                raise RegistryError(f"MLflow store {self.tracking_uri}: {first_line(exc)}") from exc
         return self._client
 
     # --- writing --------------------------------------------------------------------------
@@ -105,7 +104,7 @@ class MlflowRegistry:
             raise
         except Exception as exc:
             raise RegistryError(
-                f"registering the surrogate in MLflow failed: {_first_line(exc)}"
+                f"registering the surrogate in MLflow failed: {first_line(exc)}"
             ) from exc
         return self.get(str(version.version))
 
@@ -164,7 +163,7 @@ class MlflowRegistry:
             client.set_terminated(run.info.run_id)
         except Exception as exc:
             raise RegistryError(
-                f"logging the optimisation to MLflow failed: {_first_line(exc)}"
+                f"logging the optimisation to MLflow failed: {first_line(exc)}"
             ) from exc
         return str(run.info.run_id)
 
@@ -209,9 +208,7 @@ class MlflowRegistry:
             target.mkdir(parents=True)
             Path(path).rename(target / "surrogate")
         except Exception as exc:
-            raise RegistryError(
-                f"downloading version {version} failed: {_first_line(exc)}"
-            ) from exc
+            raise RegistryError(f"downloading version {version} failed: {first_line(exc)}") from exc
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return target / "surrogate"
@@ -256,7 +253,7 @@ class MlflowRegistry:
         except RegistryError:
             raise
         except Exception as exc:
-            raise RegistryError(f"MLflow registry: {_first_line(exc)}") from exc
+            raise RegistryError(f"MLflow registry: {first_line(exc)}") from exc
 
 
 def _flatten(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
@@ -308,11 +305,6 @@ def _iso(millis: int) -> str:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(millis / 1000, UTC).isoformat()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 __all__ = ["OPTIMIZATION_EXPERIMENT", "TRAINING_EXPERIMENT", "MlflowRegistry"]

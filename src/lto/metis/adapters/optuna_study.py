@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lto.metis._text import first_line
 from lto.metis.ports import Evaluator, TrialProgress
 from lto.metis.problem import (
     OptimizationProblem,
@@ -63,7 +64,7 @@ def open_storage(location: str) -> Any:
         try:
             return optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
         except Exception as exc:  # the driver's own exception types vary
-            raise StudyError(f"study storage {_safe(location)}: {_first_line(exc)}") from exc
+            raise StudyError(f"study storage {_safe(location)}: {first_line(exc)}") from exc
     path = Path(location.removeprefix("journal:")).expanduser()
     if not location.startswith("journal:") and path.suffix != ".journal":
         raise StudyError(
@@ -211,7 +212,7 @@ class OptunaStudyEngine:
                     study_name=study_name, storage=self.storage, sampler=chosen
                 )
             except Exception:
-                raise StudyError(f"study {study_name!r}: {_first_line(exc)}") from exc
+                raise StudyError(f"study {study_name!r}: {first_line(exc)}") from exc
         stored = study.user_attrs.get(PROBLEM_ATTR)
         if stored is None:
             study.set_user_attr(PROBLEM_ATTR, encoded)
@@ -275,7 +276,7 @@ class _Objective:
         try:
             outcome = self.evaluator.evaluate(job)
         except (RuntimeError, ValueError) as exc:  # SimulationError, SurrogateError, bad jobs
-            return self._infeasible(trial, EVALUATION, [f"evaluation failed: {_first_line(exc)}"])
+            return self._infeasible(trial, EVALUATION, [f"evaluation failed: {first_line(exc)}"])
         measured = outcome_values(outcome)
         found, missing = objective_values(self.problem.objectives, measured)
         trial.set_user_attr("outcome", _finite(measured))
@@ -391,11 +392,6 @@ def _importance(
 
 def _finite(values: dict[str, float | None]) -> dict[str, float | None]:
     return {k: (v if v is None or math.isfinite(v) else None) for k, v in values.items()}
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _safe(location: str) -> str:
