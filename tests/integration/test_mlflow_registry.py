@@ -105,7 +105,9 @@ def test_versions_aliases_and_rollback_on_a_real_store(
     assert registry.by_alias(CHAMPION).version == "1"
     restored = registry.download(registry.by_alias(CHAMPION).version)
     assert np.array_equal(predictions(restored), predictions(first_folder))
-    assert [v.version for v in registry.versions()] == ["1", "2"]
+    listed = registry.versions()
+    assert [v.version for v in listed] == ["1", "2"]
+    assert [v.aliases for v in listed] == [(CHAMPION,), ()]  # searched versions carry aliases
 
 
 def test_an_unreachable_store_is_a_clear_error(tmp_path: Path) -> None:

@@ -72,7 +72,7 @@ def test_two_objectives_give_a_pareto_front(tmp_path: Path) -> None:
         (["--free", "sigma_inner", "--objective", "yield_risk"], "no inner sigma"),
         (
             ["--free", "dose", "--objective", "dof", "--evaluator", "surrogate"],
-            "need --evaluator physics",
+            "needs --evaluator physics",
         ),
         (["--free", "dose", "--objective", "yield_risk", "--trials", "0"], "--trials"),
     ],
@@ -81,6 +81,48 @@ def test_bad_input_is_one_line_naming_the_flag(flags: list[str], message: str) -
     result = invoke("optimize", *LINES, *flags)
     assert result.exit_code == ExitCode.BAD_INPUT, result.output
     assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_ranges_are_cut_to_what_the_profile_allows_or_refused_when_nothing_is_left() -> None:
+    cut = invoke(
+        "optimize", *LINES, "--free", "na=0.5:1.5", "--objective", "yield_risk", "--trials", "3",
+        "--json",
+    )  # fmt: skip
+    assert cut.exit_code == 0, cut.output
+    assert "note: free parameter na: searching 0.5–0.93" in cut.output
+    (na,) = json.loads(cut.stdout)["problem"]["free"]
+    assert na["high"] == 0.93
+    outside = invoke("optimize", *LINES, "--free", "na=1.0:1.5", "--objective", "yield_risk")
+    assert outside.exit_code == ExitCode.BAD_INPUT
+    assert "lies outside what ArF-dry allows" in outside.output
+    twice = invoke(
+        "optimize", *LINES, "--free", "dose", "--objective", "yield_risk",
+        "--constraint", "yield_risk<=0.05", "--constraint", "yield_risk<=0.05",
+    )  # fmt: skip
+    assert twice.exit_code == ExitCode.BAD_INPUT
+    assert "constraint: one is listed twice" in twice.output
+
+
+def test_an_objective_the_free_parameters_cannot_move_is_said_so() -> None:
+    # depth of focus is the process's, whatever nominal dose is chosen
+    result = invoke(
+        "optimize", *LINES, "--dose", "44", "--free", "dose=40:48", "--objective", "dof",
+        "--trials", "4", "--seed", "0",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "note: depth_of_focus_nm is" in result.output
+    assert "importance for depth_of_focus_nm" not in result.output
+
+
+def test_ctrl_c_is_one_line_and_exit_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(options: dict) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("lto.cli.optimize.run", interrupted)
+    result = invoke("optimize", *LINES, "--free", "dose", "--objective", "yield_risk")
+    assert result.exit_code == 130
+    assert result.output.startswith("error: interrupted")
     assert "Traceback" not in result.output
 
 
@@ -106,7 +148,8 @@ def test_no_feasible_setting_exits_non_zero_and_says_why() -> None:
     )  # fmt: skip
     assert result.exit_code == ExitCode.CANNOT_IMAGE, result.output
     assert "no feasible setting in 4 trials" in result.output
-    assert "resolution limit" in result.output
+    assert "resolution limit λ/(NA(1+σ))" in result.output
+    assert "(4×)" in result.output  # one rule, counted once per trial, not once per value
 
 
 def test_the_surrogate_evaluator_without_a_model_says_to_train_one() -> None:

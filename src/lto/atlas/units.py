@@ -50,6 +50,8 @@ def parse_quantity(text: str | float, *, unit: str, field: str, example: str) ->
         raise InvalidValue(field, f"expected a number or a quantity like {example!r}", text)
     match = _NUMBER.match(text)
     if match is None:
+        if text.strip().lower().lstrip("+-") in ("nan", "inf", "infinity"):
+            raise InvalidValue(field, "must be a finite number", text)
         raise InvalidValue(field, f"expected a number with a unit, like {example!r}", text)
     magnitude, unit_text = float(match.group(1)), match.group(2)
     if not unit_text:

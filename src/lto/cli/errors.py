@@ -23,6 +23,7 @@ class ExitCode(IntEnum):
     ENVIRONMENT = 3  # LTO_* settings, a missing GPU stack, a folder that cannot be written
     CANNOT_IMAGE = 4  # the job is well formed but nothing usable prints
     TOO_LARGE = 5  # the job would need more memory than this machine has
+    INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 
 EXIT_CODES_HELP = (
@@ -138,9 +139,16 @@ class GuardedGroup(click.Group):
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:  # a bad flag: one line, not click's usage block
-            hint = f" (lto {exc.ctx.info_name} --help)" if exc.ctx and exc.ctx.parent else ""
+            path = " ".join(["lto", *exc.ctx.command_path.split()[1:]]) if exc.ctx else "lto"
+            hint = f" ({path} --help)" if exc.ctx and exc.ctx.parent else ""
             raise CliError(f"{exc.format_message()}{hint}", ExitCode.BAD_INPUT) from exc
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except KeyboardInterrupt as exc:  # Ctrl-C: one line, the shell's code for SIGINT
+            raise CliError(
+                "interrupted; what was stored is kept (an interrupted `lto optimize` resumes "
+                "with the same command and --study)",
+                ExitCode.INTERRUPTED,
+            ) from exc
         except Exception as exc:
             raise to_cli_error(exc) from exc

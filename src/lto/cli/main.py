@@ -135,7 +135,8 @@ def predict(**options: Any) -> None:
     multiple=True,
     required=True,
     help="What to optimise, NAME or NAME:max / NAME:min: a tradeoff score (yield_risk, "
-    "overall_health, …) or, with the physics, depth_of_focus_nm, exposure_latitude_pct, nils. "
+    "overall_health or health, …) or, with the physics, depth_of_focus_nm (dof), "
+    "exposure_latitude_pct (el), nils, image_contrast, edge_placement_error_nm (epe). "
     "Two or more give a Pareto front.",
 )
 @click.option(

@@ -20,6 +20,7 @@ def _registry_error(exc: Exception) -> CliError:
 
 def list_versions(app: Application) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from lto.metis.registry import RegistryError
@@ -31,12 +32,17 @@ def list_versions(app: Application) -> None:
         raise CliError(str(exc), ExitCode.ENVIRONMENT) from exc
     if not versions:
         console.print(
-            "the registry holds no surrogate yet: `lto train` registers one", markup=False
+            "the registry holds no surrogate yet: `lto train` registers one (the demo's model "
+            "is not registered; `lto train --samples 600` takes a minute or two)",
+            markup=False,
         )
         return
     table = Table(
-        "version", "aliases", "gate", "accuracy", "critical", "shadow jobs", "surrogate", "notes"
-    )
+        "version", "aliases", "gate", "accuracy", "critical", "shadow jobs", "surrogate", "notes",
+        caption="accuracy: held-out jobs with all four learned scores within 0.05 of the physics",
+    )  # fmt: skip
+    for column in table.columns:
+        column.overflow = "fold"
     for version in versions:
         accuracy = version.metrics.get("accuracy") or {}
         notes = [
@@ -52,7 +58,7 @@ def list_versions(app: Application) -> None:
             _pct(accuracy.get("critical")),
             str(app.lifecycle.shadow_count(version.version)),
             version.surrogate_version or "—",
-            "; ".join(notes),
+            escape("; ".join(notes)),
         )
     console.print(table)
 

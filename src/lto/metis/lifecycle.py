@@ -159,6 +159,10 @@ class ModelLifecycle:
             raise RegistryError(f"version {target.version} is already the champion")
         if override is not None and not override.strip():
             raise RegistryError("override: give the reason the checks are set aside")
+        if target.tags.get("discarded"):  # no override: discarding is the final word
+            raise RegistryError(
+                f"version {target.version} was discarded: {target.tags['discarded']}"
+            )
         if override is None:
             self._check_promotable(target, champion)
         now = self.clock().isoformat()
@@ -207,6 +211,12 @@ class ModelLifecycle:
         if not reason.strip():
             raise RegistryError("discard: give the reason")
         found = self.registry.get(version)
+        champion = self.registry.by_alias(CHAMPION)
+        if champion is not None and champion.version == found.version:
+            raise RegistryError(
+                f"version {found.version} is the champion: `lto models rollback` or promote "
+                "another version first, then discard it"
+            )
         self.registry.set_tag(found.version, "discarded", reason.strip())
         challenger = self.registry.by_alias(CHALLENGER)
         if challenger is not None and challenger.version == found.version:
@@ -226,10 +236,6 @@ class ModelLifecycle:
         return challenger
 
     def _check_promotable(self, target: ModelVersion, champion: ModelVersion | None) -> None:
-        if target.tags.get("discarded"):
-            raise RegistryError(
-                f"version {target.version} was discarded: {target.tags['discarded']}"
-            )
         if target.tags.get("gate") != "passed":
             raise RegistryError(
                 f"version {target.version} did not pass the offline gate "

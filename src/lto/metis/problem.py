@@ -180,6 +180,9 @@ class OptimizationProblem:
         objectives = [o.name for o in self.objectives]
         if len(set(objectives)) != len(objectives):
             raise ProblemError("objective: an objective is listed twice")
+        keys = [c.key for c in self.constraints]
+        if len(set(keys)) != len(keys):
+            raise ProblemError(f"constraint: one is listed twice ({', '.join(keys)})")
         if "sigma_inner" in names and self.template.illumination == IlluminationShape.CONVENTIONAL:
             raise ProblemError(
                 "free parameter sigma_inner: conventional illumination has no inner sigma "
@@ -302,6 +305,46 @@ def parse_free(text: str, template: JobParameters, profile: ConstraintProfile) -
     return FreeParameter(name, low, high)
 
 
+def allowed_range(
+    name: str, template: JobParameters, profile: ConstraintProfile
+) -> tuple[float, float] | None:
+    """Where the profile's rules let ``name`` go (None: no range rule, e.g. focus)."""
+    if name == "na":
+        return profile.na.low, min(profile.na.high, profile.technology.max_na.value)
+    if name in ("sigma", "sigma_inner"):
+        return profile.sigma.low, profile.sigma.high
+    if name == "dose_mj_cm2":
+        return profile.dose_mj_cm2.low, profile.dose_mj_cm2.high
+    if name == "resist_thickness_nm":
+        return profile.resist_thickness_nm.low, min(
+            profile.resist_thickness_nm.high, profile.max_aspect_ratio * template.target_cd_nm
+        )
+    return None
+
+
+def within_profile(
+    parameter: FreeParameter, template: JobParameters, profile: ConstraintProfile
+) -> tuple[FreeParameter, str | None]:
+    """``parameter``'s range cut to where the profile's rules hold, and a note saying so; a
+    range wholly outside them is refused (no trial could be feasible)."""
+    allowed = allowed_range(parameter.name, template, profile)
+    if allowed is None:
+        return parameter, None
+    low, high = max(parameter.low, allowed[0]), min(parameter.high, allowed[1])
+    if not low < high:
+        raise ProblemError(
+            f"free parameter {parameter.name}: {parameter.low:g}:{parameter.high:g} lies outside "
+            f"what {profile.name} allows ({allowed[0]:g}–{allowed[1]:g}); no trial could be feasible"
+        )
+    if (low, high) == (parameter.low, parameter.high):
+        return parameter, None
+    note = (
+        f"free parameter {parameter.name}: searching {low:g}–{high:g}, the part of "
+        f"{parameter.low:g}:{parameter.high:g} that {profile.name} allows"
+    )
+    return FreeParameter(parameter.name, low, high), note
+
+
 def parse_objective(text: str) -> Objective:
     """``NAME`` (its natural direction) or ``NAME:max`` / ``NAME:min``."""
     name, sep, way = text.partition(":")
@@ -390,10 +433,12 @@ __all__ = [
     "OptimizationProblem",
     "OutcomeConstraint",
     "ProblemError",
+    "allowed_range",
     "default_range",
     "objective_values",
     "outcome_values",
     "parse_constraint",
     "parse_free",
     "parse_objective",
+    "within_profile",
 ]

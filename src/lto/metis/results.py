@@ -71,6 +71,7 @@ class OptimizationResult:
     trials: list[TrialRecord]
     importance: dict[str, dict[str, float]] = field(default_factory=dict)
     confirmations: list[Confirmation] = field(default_factory=list)
+    running: int = 0  # trials other processes are evaluating when the result was read
 
     @property
     def feasible(self) -> list[TrialRecord]:
@@ -80,6 +81,17 @@ class OptimizationResult:
     def best(self) -> list[TrialRecord]:
         """The best feasible trial (one objective) or the feasible Pareto front (several)."""
         return pareto_front(self.feasible, self.problem.directions)
+
+    def flat_objectives(self) -> list[str]:
+        """Objectives with the same value in every feasible trial (the search cannot move them)."""
+        feasible = self.feasible
+        if len(feasible) < 2:
+            return []
+        return [
+            o.name
+            for i, o in enumerate(self.problem.objectives)
+            if len({t.values[i] for t in feasible}) == 1
+        ]
 
     @property
     def best_confirmed(self) -> Confirmation | None:
@@ -102,6 +114,7 @@ class OptimizationResult:
             "problem": self.problem.to_json(),
             "trials": len(self.trials),
             "feasible_trials": len(self.feasible),
+            "running_elsewhere": self.running,
             "best": [t.to_json() for t in self.best],
             "importance": self.importance,
             "confirmations": [c.to_json(names) for c in self.confirmations],

@@ -88,7 +88,8 @@ def optimize_two_stage(
     if problem.physics_only:
         raise ProblemError(
             f"two-stage search runs on the surrogate, which predicts the six scores only: "
-            f"{', '.join(problem.physics_only)} need the physics (use --evaluator physics)"
+            f"{', '.join(problem.physics_only)} {'needs' if len(problem.physics_only) == 1 else 'need'} "
+            "the physics (use --evaluator physics)"
         )
     if confirm_top < 1:
         raise ProblemError(f"confirm: need at least 1 candidate (got {confirm_top})")
@@ -108,6 +109,7 @@ def optimize_two_stage(
         trials=searched.trials,
         importance=searched.importance,
         confirmations=confirmations,
+        running=searched.running,
     )
 
 

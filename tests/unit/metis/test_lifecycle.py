@@ -182,3 +182,20 @@ class Fixed:
 class Broken:
     def evaluate(self, parameters, *, explain: bool = False) -> TradeoffPrediction:
         raise RuntimeError("challenger crashed")
+
+
+def test_a_discarded_version_stays_discarded_even_with_an_override(
+    lifecycle: ModelLifecycle,
+) -> None:
+    version, _ = submit(lifecycle)
+    lifecycle.discard(version.version, "bad resist file")
+    with pytest.raises(RegistryError, match="was discarded: bad resist file"):
+        lifecycle.promote(version.version, override="I insist")
+
+
+def test_the_champion_cannot_be_discarded(lifecycle: ModelLifecycle) -> None:
+    version, _ = submit(lifecycle)
+    lifecycle.promote()
+    with pytest.raises(RegistryError, match="is the champion: `lto models rollback`"):
+        lifecycle.discard(version.version, "oops")
+    assert lifecycle.registry.by_alias(CHAMPION).version == version.version

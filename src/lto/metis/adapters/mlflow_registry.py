@@ -180,7 +180,17 @@ class MlflowRegistry:
 
     def versions(self) -> list[ModelVersion]:
         found = self._call(lambda: self.client.search_model_versions(f"name='{self.name}'"))
-        return sorted((self._version(v) for v in found), key=lambda v: int(v.version))
+        aliases = self._aliases() if found else {}
+        listed = [self._version(v, aliases.get(str(v.version), ())) for v in found]
+        return sorted(listed, key=lambda v: int(v.version))
+
+    def _aliases(self) -> dict[str, tuple[str, ...]]:
+        """version → its aliases (searched versions come back without them)."""
+        model = self._call(lambda: self.client.get_registered_model(self.name))
+        by_version: dict[str, list[str]] = {}
+        for alias, version in (model.aliases or {}).items():
+            by_version.setdefault(str(version), []).append(alias)
+        return {v: tuple(sorted(a)) for v, a in by_version.items()}
 
     def by_alias(self, alias: str) -> ModelVersion | None:
         from mlflow.exceptions import MlflowException
@@ -215,7 +225,7 @@ class MlflowRegistry:
 
     # --- helpers --------------------------------------------------------------------------
 
-    def _version(self, found: Any) -> ModelVersion:
+    def _version(self, found: Any, aliases: tuple[str, ...] | None = None) -> ModelVersion:
         run = self.client.get_run(found.run_id) if found.run_id else None
         metrics = _unflatten(dict(run.data.metrics)) if run is not None else {}
         created = found.creation_timestamp
@@ -224,7 +234,7 @@ class MlflowRegistry:
             run_id=str(found.run_id or ""),
             metrics=metrics,
             tags=dict(found.tags or {}),
-            aliases=tuple(found.aliases or ()),
+            aliases=tuple(found.aliases or ()) if aliases is None else aliases,
             created_at="" if created is None else _iso(created),
         )
 

@@ -71,8 +71,9 @@ def open_storage(location: str) -> Any:
             f"study storage {location!r}: give a postgresql:// or sqlite:/// URL, or a journal "
             "file (journal:PATH or a path ending in .journal)"
         )
+    if not path.parent.is_dir():
+        raise StudyError(f"study storage {path}: the folder {path.parent} does not exist")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         return JournalStorage(JournalFileBackend(str(path)))
     except OSError as exc:
         raise StudyError(f"study storage {path}: cannot write there ({exc.strerror})") from exc
@@ -111,7 +112,8 @@ class OptunaStudyEngine:
 
         if trials < 1:
             raise ProblemError(f"trials: need at least 1 (got {trials})")
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        # ERROR: a trial stopped by Ctrl-C would otherwise print Optuna's warning with its stack
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
         study = self._open(problem, study_name, evaluator_name, sampler, seed, worker, trials)
         self._fail_stale(study)
         objective = _Objective(problem, evaluator, trials, worker)
@@ -151,6 +153,7 @@ class OptunaStudyEngine:
         problem = OptimizationProblem.from_json(json.loads(study.user_attrs[PROBLEM_ATTR]))
         complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
         records = [_record(t) for t in complete]
+        running = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)))
         confirmations = [
             Confirmation(
                 params=c["params"], surrogate=c["surrogate"], physics=c["physics"],
@@ -165,6 +168,7 @@ class OptunaStudyEngine:
             trials=records,
             importance=_importance(study, problem, records),
             confirmations=confirmations,
+            running=running,
         )
 
     def study_names(self) -> list[str]:
@@ -370,12 +374,17 @@ def _importance(
     names = [p.name for p in problem.free]
     if len(feasible) < 4:
         return {}
+    moving = [  # a constant objective: no parameter explains any of it
+        (i, o)
+        for i, o in enumerate(problem.objectives)
+        if len({r.values[i] for r in records if r.feasible}) > 1
+    ]
     if len(names) == 1:
-        return {o.name: {names[0]: 1.0} for o in problem.objectives}
+        return {o.name: {names[0]: 1.0} for _, o in moving}
     subset = optuna.create_study(directions=problem.directions)
     subset.add_trials([t for t in study.get_trials(deepcopy=False) if t.number in feasible])
     found: dict[str, dict[str, float]] = {}
-    for i, objective in enumerate(problem.objectives):
+    for i, objective in moving:
 
         def value(trial: optuna.trial.FrozenTrial, i: int = i) -> float:
             return float(trial.values[i])
