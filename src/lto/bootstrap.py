@@ -87,8 +87,13 @@ class Application:
 
     @cached_property
     def surrogate(self) -> SurrogatePort:
-        """The current surrogate, loaded on first use; SurrogateError when none is trained."""
-        return self.model_store.load_current()
+        """The current surrogate, loaded on first use; SurrogateError when none is trained. The
+        last drift report for it (``lto drift``) sets the drift its reliability discounts."""
+        surrogate = self.model_store.load_current()
+        drift = latest_drift_psi(self.settings.data_dir, surrogate.version)
+        if drift is not None:
+            surrogate.drift_psi = drift
+        return surrogate
 
     def simulator_factory(self) -> Callable[[], SimulatorPort]:
         """A picklable recipe for the chosen simulator: dataset workers build their own."""
@@ -143,6 +148,20 @@ class Application:
         """The chosen simulator, with ``physics`` as the built-in engine's settings (its array
         backend is always the one the settings resolved). The external simulator ignores them."""
         return build_simulator(self.settings, self.array_backend, physics)
+
+
+def latest_drift_psi(data_dir: Path, model_version: str) -> float | None:
+    """The worst PSI of the last drift report (``lto drift``) if it judged this model."""
+    import json
+
+    path = data_dir / "drift" / "latest.json"
+    try:
+        report = json.loads(path.read_text())
+        if report.get("model_version") == model_version:
+            return float(report["worst_psi"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return None
 
 
 def build_simulator(

@@ -192,3 +192,67 @@ def test_models_commands_list_promote_rollback_and_discard(trained_model, tmp_pa
     unknown = invoke("models", "discard", "7", "--reason", "bad data")
     assert unknown.exit_code == ExitCode.BAD_INPUT
     assert "no version 7" in unknown.output
+
+
+def write_jobs(path: Path, jobs: list[dict]) -> Path:
+    path.write_text("\n".join(json.dumps(job) for job in jobs) + "\n")
+    return path
+
+
+def test_drift_against_the_training_data_and_its_effect_on_reliability(
+    current_model, trained_model, tmp_path: Path
+) -> None:
+    from lto.bootstrap import bootstrap
+
+    dataset = next((trained_model["data"] / "datasets").glob("*.parquet"))
+    same = invoke("drift", "--jobs", str(dataset))
+    assert same.exit_code == 0, same.output
+    assert "no significant drift" in same.output
+    euv = {"na": 0.33, "wavelength_nm": 13.5, "dose_mj_cm2": 60.0, "sigma": 0.8,
+           "sigma_inner": 0.5, "illumination": "dipole", "resist_thickness_nm": 35.0,
+           "grid_size_nm": 1.0, "target_cd_nm": 16.0, "pitch_nm": 32.0}  # fmt: skip
+    moved = write_jobs(tmp_path / "moved.jsonl", [euv] * 40)
+    result = invoke("drift", "--jobs", str(moved))
+    assert result.exit_code == 0, result.output
+    assert "significant drift" in result.output
+    assert "DriftDetected(input:na" in result.output
+    assert bootstrap().surrogate.drift_psi > 0.2  # reliability now discounts it
+    report = json.loads(invoke("drift", "--jobs", str(moved), "--json").stdout)
+    assert report["needs_retraining"] is True
+
+
+def test_drift_refuses_jobs_it_cannot_judge(current_model, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"na": 0.33}\n{not json\n')
+    result = invoke("drift", "--jobs", str(broken))
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "line 2: not JSON" in result.output
+    wrong = write_jobs(tmp_path / "wrong.jsonl", [{"na": 5}])
+    result = invoke("drift", "--jobs", str(wrong))
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "line 1: na:" in result.output
+    euv = {"na": 0.33, "wavelength_nm": 13.5, "dose_mj_cm2": 60.0, "sigma": 0.8,
+           "resist_thickness_nm": 35.0, "grid_size_nm": 1.0, "target_cd_nm": 16.0,
+           "pitch_nm": 32.0}  # fmt: skip
+    few = write_jobs(tmp_path / "few.jsonl", [euv] * 5)
+    result = invoke("drift", "--jobs", str(few))
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "at least 30 recent jobs" in result.output
+
+
+def test_retrain_only_with_a_reason_and_never_makes_the_candidate_current(
+    current_model, trained_model, tmp_path: Path
+) -> None:
+    idle = invoke("retrain")
+    assert idle.exit_code == 0, idle.output
+    assert "no retraining needed" in idle.output
+    blank = invoke("retrain", "--force", " ")
+    assert blank.exit_code == ExitCode.BAD_INPUT
+    dataset = next((trained_model["data"] / "datasets").glob("*.parquet"))
+    result = invoke("retrain", "--force", "new resist lot", "--dataset", str(dataset))
+    assert result.exit_code == 0, result.output
+    assert "retraining because by hand: new resist lot" in result.output
+    assert "(not made current)" in result.output
+    assert "registered as version 1" in result.output
+    pointer = tmp_path / "lto-data" / "models" / "surrogate" / "CURRENT"
+    assert Path(pointer.read_text().strip()) == current_model

@@ -88,6 +88,17 @@ class PsiReference:
         c = _shares(_clean(current, "current"), self.edges)
         return float(np.sum((c - self.shares) * np.log(c / self.shares)))
 
+    def to_json(self) -> dict[str, list[float]]:
+        return {"edges": self.edges.tolist(), "shares": self.shares.tolist()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PsiReference:
+        edges = np.asarray(data["edges"], dtype=np.float64)
+        shares = np.asarray(data["shares"], dtype=np.float64)
+        if shares.size != edges.size + 1 or not np.all(np.isfinite(shares)):
+            raise ValueError("PSI reference: needs one more share than edges, all finite")
+        return cls(edges, shares)
+
 
 def psi(reference: ArrayLike, current: ArrayLike, buckets: int = 10) -> float:
     """Population stability index of ``current`` against ``reference`` (NaNs dropped)."""

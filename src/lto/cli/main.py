@@ -252,6 +252,63 @@ def models_discard(version: str, reason: str) -> None:
     discard(bootstrap(), version, reason)
 
 
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.option(
+    "--jobs",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Recent jobs: JSON lines or a JSON list of job parameters, or a Parquet dataset.",
+)
+@click.option(
+    "--model",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A surrogate folder (default: the registry's champion, else the current model).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def drift(**options: Any) -> None:
+    """PSI of recent jobs and their predictions against the surrogate's training data: above
+    0.2 on any, the surrogate should be retrained."""
+    from lto.cli.retrain import run_drift
+
+    run_drift(options)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.option(
+    "--jobs",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Recent jobs to check for drift first (retrain when it is significant).",
+)
+@click.option(
+    "--max-age-days", type=click.FloatRange(min=0), help="Retrain a model older than this."
+)
+@click.option("--force", metavar="REASON", help="Retrain by hand, for this reason.")
+@click.option(
+    "--samples",
+    type=click.IntRange(min=100, max=1_000_000),
+    default=3000,
+    show_default=True,
+    help="Physics jobs in the new dataset.",
+)
+@click.option("--seed", type=int, help="Sampling seed (default: the current model's + 1).")
+@click.option(
+    "--dataset",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Parquet dataset to reuse, or where to write the one built.",
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1, max=256), default=2, show_default=True,
+    help="Processes that run the physics.",
+)  # fmt: skip
+def retrain(**options: Any) -> None:
+    """Train a new candidate surrogate when drift is significant (--jobs), the model is old
+    (--max-age-days) or you say so (--force REASON); it is registered and gated, not made
+    current."""
+    from lto.cli.retrain import run_retrain
+
+    run_retrain(options)
+
+
 @cli.command("profiles")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 def profiles(as_json: bool) -> None:

@@ -35,6 +35,11 @@ from lto.daedalus.ports import Regressor
 
 Progress = Callable[[float, str], None]
 MIN_ROWS = 80
+# the numeric parameters whose distribution drift monitoring follows
+DRIFT_INPUTS: tuple[str, ...] = (
+    "na", "sigma", "pitch_nm", "target_cd_nm", "grid_size_nm", "resist_thickness_nm",
+    "focus_nm", "dose_mj_cm2",
+)  # fmt: skip
 MIN_CALIBRATION = 20  # split conformal's 95% quantile needs ⌈(n+1)·0.95⌉ ≤ n
 
 
@@ -111,6 +116,7 @@ def train_surrogate(
     surrogate = surrogate.with_calibration(calibrate(surrogate, rows.iloc[split.calibration]))
     report(0.93, "measuring on the held-out test split")
     metrics = measure(surrogate, rows, split)
+    metrics["training_distribution"] = training_distribution(surrogate, rows.iloc[split.train])
     metrics["fit_seconds"] = seconds
     metrics["dataset"] = dict(dataset or {})
     report(1.0, "trained")
@@ -207,6 +213,20 @@ def measure(surrogate: EnsembleSurrogate, rows: pd.DataFrame, split: Split) -> d
         "quantiles": surrogate.calibration.to_json()["quantiles"],
         "width_threshold": surrogate.calibration.width_threshold,
     }
+
+
+def training_distribution(surrogate: EnsembleSurrogate, rows: pd.DataFrame) -> dict[str, Any]:
+    """PSI buckets of the training rows' numeric parameters and of the surrogate's predictions
+    on them: the reference drift monitoring compares live jobs with (``lto.metis.drift``)."""
+    from lto.athena.drift import PsiReference
+
+    found = surrogate.predict_frame(rows)
+    inputs = {name: PsiReference.fit(rows[name].to_numpy(float)).to_json() for name in DRIFT_INPUTS}
+    predictions = {
+        name: PsiReference.fit(found.mean[:, j]).to_json()
+        for name, j in zip(LEARNED, LEARNED_INDEX, strict=True)
+    }
+    return {"inputs": inputs, "predictions": predictions, "rows": len(rows)}
 
 
 def ood_probes(test: pd.DataFrame, domain: SurrogateDomain) -> pd.DataFrame:

@@ -106,3 +106,17 @@ def test_psi_frame_reports_every_numeric_column_worst_first() -> None:
     assert not frame["psi"].isna().any()
     with pytest.raises(ValueError, match="missing from reference or current: sigma"):
         psi_frame(reference, current, columns=["na", "sigma"])
+
+
+def test_a_prepared_reference_round_trips_through_json() -> None:
+    import json
+
+    from lto.athena.drift import PsiReference
+
+    rng = np.random.default_rng(0)
+    reference = PsiReference.fit(rng.normal(size=2000))
+    again = PsiReference.from_json(json.loads(json.dumps(reference.to_json())))
+    current = rng.normal(0.5, 1.0, size=500)
+    assert again.psi(current) == reference.psi(current)
+    with pytest.raises(ValueError, match="one more share than edges"):
+        PsiReference.from_json({"edges": [0.0, 1.0], "shares": [0.5, 0.5]})
