@@ -71,7 +71,12 @@ def test_versions_aliases_and_rollback_on_a_real_store(
                           min_ood_flagged=0.0, max_in_domain_flagged=1.0, max_regression=1.0),
         shadow_jobs=2,
     )  # fmt: skip
-    v1, decision = lifecycle.submit(first_folder, first.metrics, surrogate_version=first.version)
+    v1, decision = lifecycle.submit(
+        first_folder, first.metrics, surrogate_version=first.version,
+        figures={"held_out_accuracy.png": b"\x89PNG-test"},
+    )  # fmt: skip
+    figures = registry.client.list_artifacts(v1.run_id, "figures")
+    assert [a.path for a in figures] == ["figures/held_out_accuracy.png"]
     assert decision.passed
     assert v1.version == "1"
     assert v1.metrics["accuracy"]["overall"] == pytest.approx(first.metrics["accuracy"]["overall"])
@@ -126,8 +131,12 @@ def test_optimisations_are_logged_as_runs(registry: MlflowRegistry, tmp_path: Pa
     result = OptunaStudyEngine(f"journal:{tmp_path / 's.journal'}").optimize(
         bowl_problem(), Bowl(), study_name="logged", trials=6, seed=0
     )
-    run_id = registry.log_optimization(result)
+    from lto.cli.run_figures import study_figures
+
+    run_id = registry.log_optimization(result, study_figures(result))
     run = registry.client.get_run(run_id)
+    logged = {a.path for a in registry.client.list_artifacts(run_id, "figures")}
+    assert logged == {"figures/history.png"}
     assert run.data.metrics["trials"] == 6
     assert run.data.params["objectives"] == "yield_risk:minimize"
     assert run.data.tags["study"] == "logged"

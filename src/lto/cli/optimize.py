@@ -155,10 +155,11 @@ def _track(app: Application, result: OptimizationResult, console: Console) -> No
     that is down is a warning, not a failure."""
     from rich.markup import escape
 
+    from lto.cli.run_figures import study_figures
     from lto.metis.registry import RegistryError
 
     try:
-        run = app.registry.log_optimization(result)
+        run = app.registry.log_optimization(result, study_figures(result))
     except RegistryError as exc:
         console.print(f"[yellow]warning[/yellow] not tracked in MLflow: {escape(str(exc))}")
         return

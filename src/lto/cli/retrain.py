@@ -211,7 +211,7 @@ def run_retrain(options: dict[str, Any]) -> None:
     console.print(
         f"candidate {candidate.version} written to {folder} (not made current)", markup=False
     )
-    register(app, candidate, folder, data, console)
+    register(app, candidate, folder, data, seed, console)
 
 
 def _age_days(surrogate: EnsembleSurrogate) -> float | None:

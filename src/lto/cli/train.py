@@ -54,7 +54,7 @@ def run(options: dict[str, Any]) -> None:
         folder, hint = app.model_store.save(surrogate), " (now the current model)"
     print_metrics(surrogate, console)
     console.print(f"surrogate {surrogate.version} written to {folder}{hint}", markup=False)
-    register(app, surrogate, folder, data, console)
+    register(app, surrogate, folder, data, seed, console)
 
 
 def register(
@@ -62,6 +62,7 @@ def register(
     surrogate: EnsembleSurrogate,
     folder: Path,
     data: TrainingData,
+    seed: int,
     console: Console,
 ) -> None:
     """The trained model as a candidate in the registry, through the offline gate."""
@@ -73,8 +74,9 @@ def register(
     }  # fmt: skip
     try:
         version, decision = app.lifecycle.submit(
-            folder, surrogate.metrics, surrogate_version=surrogate.version, dataset=dataset
-        )
+            folder, surrogate.metrics, surrogate_version=surrogate.version, dataset=dataset,
+            figures={"held_out_accuracy.png": held_out_figure(surrogate, data, seed)},
+        )  # fmt: skip
     except RegistryError as exc:
         raise CliError(
             f"the model is saved in {folder}, but the registry ({app.settings.mlflow_tracking_uri}) "
@@ -170,6 +172,22 @@ def train(app: Application, data: TrainingData, seed: int, console: Console) -> 
         )
     except ValueError as exc:
         raise CliError(str(exc), ExitCode.BAD_INPUT) from exc
+
+
+def held_out_figure(surrogate: EnsembleSurrogate, data: TrainingData, seed: int) -> bytes:
+    """The test split the training (with ``seed``) measured on, predicted against its physics."""
+    from lto.cli.run_figures import accuracy_figure
+    from lto.daedalus.columns import LEARNED, LEARNED_INDEX
+    from lto.daedalus.training import split_rows, usable_rows
+
+    rows = usable_rows(data.frame)
+    test = rows.iloc[split_rows(len(rows), seed=seed).test]
+    found = surrogate.predict_frame(test)
+    learned = list(LEARNED_INDEX)
+    return accuracy_figure(
+        found.mean[:, learned], test[list(LEARNED)].to_numpy(float),
+        found.lower[:, learned], found.upper[:, learned], LEARNED,
+    )  # fmt: skip
 
 
 def print_metrics(surrogate: EnsembleSurrogate, console: Console) -> None:

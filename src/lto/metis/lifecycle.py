@@ -129,6 +129,7 @@ class ModelLifecycle:
         *,
         surrogate_version: str,
         dataset: Mapping[str, str] | None = None,
+        figures: Mapping[str, bytes] | None = None,
     ) -> tuple[ModelVersion, GateDecision]:
         """Register ``artifact`` as a candidate and gate it; challenger when it passes."""
         champion = self.registry.by_alias(CHAMPION)
@@ -140,7 +141,7 @@ class ModelLifecycle:
             "gated_against": champion.version if champion else "",
             **{f"dataset.{k}": str(v) for k, v in (dataset or {}).items()},
         }
-        version = self.registry.register(artifact, metrics=metrics, tags=tags)
+        version = self.registry.register(artifact, metrics=metrics, tags=tags, figures=figures)
         if decision.passed:
             self.registry.set_alias(CHALLENGER, version.version)
         self.events.append(

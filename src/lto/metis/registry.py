@@ -45,9 +45,15 @@ class ModelVersion:
 
 class ModelRegistry(Protocol):
     def register(
-        self, artifact: Path, *, metrics: Mapping[str, Any], tags: Mapping[str, str]
+        self,
+        artifact: Path,
+        *,
+        metrics: Mapping[str, Any],
+        tags: Mapping[str, str],
+        figures: Mapping[str, bytes] | None = None,
     ) -> ModelVersion:
-        """Log ``artifact`` (a surrogate directory) with its metrics; a new version."""
+        """Log ``artifact`` (a surrogate directory) with its metrics and figures (PNG bytes by
+        file name); a new version."""
         ...
 
     def get(self, version: str) -> ModelVersion: ...

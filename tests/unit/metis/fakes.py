@@ -84,7 +84,7 @@ class MemoryRegistry:
         self._aliases: dict[str, str] = {}
         self.artifacts: dict[str, Path] = {}
 
-    def register(self, artifact: Path, *, metrics, tags):
+    def register(self, artifact: Path, *, metrics, tags, figures=None):
         from lto.metis.registry import ModelVersion
 
         version = str(len(self._versions) + 1)

@@ -73,7 +73,12 @@ class MlflowRegistry:
     # --- writing --------------------------------------------------------------------------
 
     def register(
-        self, artifact: Path, *, metrics: Mapping[str, Any], tags: Mapping[str, str]
+        self,
+        artifact: Path,
+        *,
+        metrics: Mapping[str, Any],
+        tags: Mapping[str, str],
+        figures: Mapping[str, bytes] | None = None,
     ) -> ModelVersion:
         from mlflow.entities import Metric, Param
 
@@ -92,6 +97,7 @@ class MlflowRegistry:
             client.log_text(
                 run_id, json.dumps(dict(metrics), indent=2, default=str), "metrics.json"
             )
+            self._log_figures(run_id, figures)
             client.set_terminated(run_id)
             self._ensure_model()
             version = client.create_model_version(
@@ -118,9 +124,11 @@ class MlflowRegistry:
     def set_tag(self, version: str, key: str, value: str) -> None:
         self._call(lambda: self.client.set_model_version_tag(self.name, version, key, value))
 
-    def log_optimization(self, result: OptimizationResult) -> str:
+    def log_optimization(
+        self, result: OptimizationResult, figures: Mapping[str, bytes] | None = None
+    ) -> str:
         """The study as a run: the problem as parameters, the best values as metrics, the
-        result JSON as an artifact; returns the run id."""
+        result JSON and ``figures`` as artifacts; returns the run id."""
         from mlflow.entities import Metric, Param
 
         client = self.client
@@ -160,12 +168,21 @@ class MlflowRegistry:
                 params=[Param(k, v[:500]) for k, v in params.items()],
             )
             client.log_text(run.info.run_id, json.dumps(document, indent=2), "optimization.json")
+            self._log_figures(run.info.run_id, figures)
             client.set_terminated(run.info.run_id)
         except Exception as exc:
             raise RegistryError(
                 f"logging the optimisation to MLflow failed: {first_line(exc)}"
             ) from exc
         return str(run.info.run_id)
+
+    def _log_figures(self, run_id: str, figures: Mapping[str, bytes] | None) -> None:
+        if not figures:
+            return
+        with tempfile.TemporaryDirectory() as folder:
+            for name, data in figures.items():
+                (Path(folder) / Path(name).name).write_bytes(data)
+            self.client.log_artifacts(run_id, folder, "figures")
 
     # --- reading --------------------------------------------------------------------------
 
