@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from lto.config import Settings, load_settings
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
+    from typing import Any
 
     from lto.daedalus.adapters.model_store import LocalModelStore
     from lto.daedalus.ports import Regressor, SurrogatePort
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from lto.metis.lifecycle import ModelLifecycle
     from lto.metis.ports import StudyEngine
     from lto.metis.registry import ModelRegistry
+    from lto.metis.tuning import TuningTarget
 
 
 class ConfigurationError(RuntimeError):
@@ -102,11 +104,21 @@ class Application:
         return partial(build_simulator, self.settings, self.array_backend)
 
     @staticmethod
-    def surrogate_members(seed: int) -> dict[str, Regressor]:
-        """Fresh, unfitted member models of the ensemble (XGBoost, MLP, GP)."""
+    def surrogate_members(
+        seed: int, settings: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> dict[str, Regressor]:
+        """Fresh, unfitted member models of the ensemble (XGBoost, MLP, GP), with ``settings``
+        (tuned hyperparameters per member) in place of their defaults."""
         from lto.daedalus.adapters.members import default_members
 
-        return default_members(seed)
+        return default_members(seed, settings)
+
+    @staticmethod
+    def tuning_targets(seed: int) -> dict[str, TuningTarget]:
+        """The members whose hyperparameters `lto tune` searches."""
+        from lto.daedalus.adapters.tuning_targets import tuning_targets
+
+        return tuning_targets(seed)
 
     @staticmethod
     def dose_prior_model(seed: int) -> Callable[[], Regressor]:

@@ -256,3 +256,31 @@ def test_retrain_only_with_a_reason_and_never_makes_the_candidate_current(
     assert "registered as version 1" in result.output
     pointer = tmp_path / "lto-data" / "models" / "surrogate" / "CURRENT"
     assert Path(pointer.read_text().strip()) == current_model
+
+
+def test_tune_keeps_the_best_settings_for_train_tuned(trained_model, tmp_path: Path) -> None:
+    untuned = invoke("train", "--tuned")
+    assert untuned.exit_code == ExitCode.BAD_INPUT
+    assert "run `lto tune` first" in untuned.output
+    dataset = next((trained_model["data"] / "datasets").glob("*.parquet"))
+    result = invoke(
+        "tune", "--member", "xgboost", "--trials", "4", "--dataset", str(dataset), "--seed", "3"
+    )
+    assert result.exit_code == 0, result.output
+    assert "xgboost" in result.output
+    assert "tracked as MLflow run" in result.output
+    kept = json.loads((tmp_path / "lto-data" / "tuning" / "best.json").read_text())
+    best = kept["members"]["xgboost"]["best_params"]
+    assert {"max_depth", "learning_rate", "n_estimators"} <= set(best)
+    trained = invoke(
+        "train",
+        "--tuned",
+        "--dataset",
+        str(dataset),
+        "--seed",
+        "3",
+        "--out",
+        str(tmp_path / "tuned-model"),
+    )
+    assert trained.exit_code == 0, trained.output
+    assert "with tuned settings: xgboost max_depth=" in trained.output

@@ -94,10 +94,48 @@ def sweep(**options: Any) -> None:
     show_default=True,
     help="Processes that run the physics.",
 )
+@click.option("--tuned", is_flag=True, help="Use the hyperparameters the last `lto tune` found.")
 def train(**options: Any) -> None:
     """Build (or reuse) a physics dataset, train the surrogate ensemble, calibrate its
     intervals and print its held-out accuracy and coverage."""
     from lto.cli.train import run
+
+    run(options)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.option(
+    "--member",
+    type=click.Choice(["xgboost", "mlp", "all"]),
+    default="all",
+    show_default=True,
+    help="Which member's hyperparameters to search.",
+)
+@click.option(
+    "--trials", type=click.IntRange(min=2, max=1000), default=20, show_default=True,
+    help="Optuna trials per member (the default settings run first).",
+)  # fmt: skip
+@click.option(
+    "--samples", type=click.IntRange(min=100, max=1_000_000), default=3000, show_default=True,
+    help="Physics jobs in the dataset (built, or reused when it exists).",
+)  # fmt: skip
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Sampling, split and search seed."
+)
+@click.option(
+    "--dataset",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Parquet dataset to reuse, or where to write the one built.",
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1, max=256), default=2, show_default=True,
+    help="Processes that run the physics.",
+)  # fmt: skip
+def tune(**options: Any) -> None:
+    """Search the surrogate members' hyperparameters with Optuna (median pruning on the
+    validation error by boosting round or epoch), log the session to MLflow and keep the best
+    settings for `lto train --tuned`."""
+    from lto.cli.tune import run
 
     run(options)
 

@@ -16,6 +16,8 @@ from lto.cli.preflight import check_writable
 from lto.cli.progress import with_progress
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from rich.console import Console
 
     from lto.bootstrap import Application
@@ -43,10 +45,22 @@ def run(options: dict[str, Any]) -> None:
         raise CliError(f"--out {out}: already exists; choose a new folder", ExitCode.BAD_INPUT)
     check_writable(out.parent if out is not None else None, folder=True, flag="--out")
     app = bootstrap()
+    settings = None
+    if options.get("tuned"):
+        from lto.cli.tune import tuned_settings
+
+        settings = tuned_settings(app)
+        console.print(
+            "with tuned settings: "
+            + "; ".join(
+                f"{m} " + ", ".join(f"{k}={v}" for k, v in p.items()) for m, p in settings.items()
+            ),
+            markup=False,
+        )
     data = obtain_dataset(
         app, options.get("dataset"), samples, seed, int(options["workers"]), console
     )
-    surrogate = train(app, data, seed, console)
+    surrogate = train(app, data, seed, console, settings)
     if out is not None:
         folder = surrogate.save(out)
         hint = f" (use it with `lto predict --model {folder}`)"
@@ -153,7 +167,13 @@ def _dataset_line(data: TrainingData) -> str:
     )
 
 
-def train(app: Application, data: TrainingData, seed: int, console: Console) -> EnsembleSurrogate:
+def train(
+    app: Application,
+    data: TrainingData,
+    seed: int,
+    console: Console,
+    settings: Mapping[str, Mapping[str, Any]] | None = None,
+) -> EnsembleSurrogate:
     from lto.daedalus.training import train_surrogate
 
     identity = {"seed": data.seed, "rows": len(data.frame), "lto_version": data.lto_version}
@@ -163,7 +183,7 @@ def train(app: Application, data: TrainingData, seed: int, console: Console) -> 
             lambda report: train_surrogate(
                 data.frame,
                 data.domain,
-                members=app.surrogate_members(seed),
+                members=app.surrogate_members(seed, settings),
                 dose_model=app.dose_prior_model(seed),
                 seed=seed,
                 progress=report,

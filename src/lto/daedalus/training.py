@@ -94,7 +94,7 @@ def train_surrogate(
     split = split_rows(len(rows), seed=seed)
     targets = rows[list(LEARNED)].to_numpy(float)
     report(0.02, "fitting the dose-to-size prior" if dose_model else "scaling the features")
-    scaler, prior, x = _features(rows, split.train, dose_model, seed)
+    scaler, prior, x = training_features(rows, split.train, dose_model, seed)
     fitted: dict[str, Regressor] = {}
     seconds: dict[str, float] = {}
     for i, (name, member) in enumerate(members.items()):
@@ -123,7 +123,7 @@ def train_surrogate(
     return surrogate.with_metrics(metrics)
 
 
-def _features(
+def training_features(
     rows: pd.DataFrame,
     train: np.ndarray,
     dose_model: Callable[[], Regressor] | None,

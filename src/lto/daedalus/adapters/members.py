@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,12 +41,15 @@ def member_class(name: str) -> type:
     return cls
 
 
-def default_members(seed: int) -> dict[str, Regressor]:
-    """Fresh, unfitted members with their default settings, seeded with ``seed``."""
+def default_members(
+    seed: int, settings: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, Regressor]:
+    """Fresh, unfitted members with their default settings (or ``settings[name]`` in their
+    place: tuned hyperparameters), seeded with ``seed``."""
+    chosen = settings or {}
     return {
-        "xgboost": member_class("xgboost")(random_state=seed),
-        "mlp": member_class("mlp")(random_state=seed),
-        "gp": member_class("gp")(random_state=seed),
+        name: member_class(name)(random_state=seed, **dict(chosen.get(name, {})))
+        for name in ("xgboost", "mlp", "gp")
     }
 
 

@@ -22,7 +22,7 @@ import contextlib
 import functools
 import logging
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -98,6 +98,37 @@ def _lightning_module() -> type:
     return MLPModule
 
 
+EpochHook = Callable[[int, Callable[[np.ndarray], np.ndarray]], None]
+
+
+def fit_with_epoch_hook(
+    model: MLPRegressor, features: np.ndarray, targets: np.ndarray, hook: EpochHook
+) -> MLPRegressor:
+    """``model.fit``, calling ``hook(epoch, predict)`` after every epoch, where ``predict``
+    answers deterministically (dropout off) in target units: for tuning, whose pruner may stop
+    the training by raising from the hook."""
+    return model._fit(features, targets, hook)
+
+
+def _epoch_callback(hook: EpochHook, network: Any, mean: np.ndarray, std: np.ndarray) -> Any:
+    import lightning.pytorch as pl
+    import torch
+
+    def predict(features: np.ndarray) -> np.ndarray:
+        was_training = network.training
+        network.eval()
+        with torch.no_grad():
+            out = network(torch.from_numpy(np.asarray(features, np.float32))).numpy()
+        network.train(was_training)
+        return np.asarray(out, np.float64) * std + mean
+
+    class EpochReport(pl.Callback):  # type: ignore[misc]
+        def on_train_epoch_end(self, trainer: Any, module: Any) -> None:
+            hook(int(trainer.current_epoch) + 1, predict)
+
+    return EpochReport()
+
+
 @contextlib.contextmanager
 def _quiet_lightning() -> Iterator[None]:
     """Silence Lightning's info lines and its advice for big jobs (workers, log intervals)."""
@@ -145,6 +176,9 @@ class MLPRegressor(BaseEstimator):
     # --- training ----------------------------------------------------------------------------
 
     def fit(self, features: np.ndarray, targets: np.ndarray) -> Self:
+        return self._fit(features, targets, None)
+
+    def _fit(self, features: np.ndarray, targets: np.ndarray, epoch_hook: EpochHook | None) -> Self:
         import lightning.pytorch as pl
         import torch
 
@@ -178,7 +212,11 @@ class MLPRegressor(BaseEstimator):
             module = _lightning_module()(
                 network, self.learning_rate, self.weight_decay, self.max_epochs
             )
+            callbacks = (
+                [] if epoch_hook is None else [_epoch_callback(epoch_hook, network, mean, std)]
+            )
             trainer = pl.Trainer(
+                callbacks=callbacks,
                 max_epochs=self.max_epochs,
                 accelerator="cpu",
                 devices=1,

@@ -5,6 +5,7 @@ xgboost is imported inside the methods, never when this module is imported.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -90,6 +91,26 @@ class XGBoostRegressor(BaseEstimator):
         booster = xgb.train(self._booster_params(), matrix, num_boost_round=self.n_estimators)
         self._set_learned(booster, n_features=x.shape[1], n_outputs=y.shape[1])
         return self
+
+    def fit_stages(
+        self, features: np.ndarray, targets: np.ndarray, stages: Sequence[int]
+    ) -> Iterator[tuple[int, Self]]:
+        """Fit by stages: after each cumulative round count in ``stages`` (increasing), yield it
+        and ``self`` fitted with that many rounds (for tuning, whose pruner may stop early)."""
+        import xgboost as xgb
+
+        x, y = check_fit_inputs(features, targets)
+        matrix = xgb.DMatrix(x, label=y, nthread=self.n_jobs)
+        booster, done = None, 0
+        for rounds in stages:
+            if rounds <= done:
+                raise ValueError(f"stages must increase; got {list(stages)}")
+            booster = xgb.train(
+                self._booster_params(), matrix, num_boost_round=rounds - done, xgb_model=booster
+            )
+            done = rounds
+            self._set_learned(booster, n_features=x.shape[1], n_outputs=y.shape[1])
+            yield rounds, self
 
     def _set_learned(self, booster: xgboost.Booster, n_features: int, n_outputs: int) -> None:
         self.booster_ = booster

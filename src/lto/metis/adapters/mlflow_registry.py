@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 TRAINING_EXPERIMENT = "lto-surrogate-training"
 OPTIMIZATION_EXPERIMENT = "lto-optimization"
+TUNING_EXPERIMENT = "lto-surrogate-tuning"
 
 
 class MlflowRegistry:
@@ -174,6 +175,45 @@ class MlflowRegistry:
             raise RegistryError(
                 f"logging the optimisation to MLflow failed: {first_line(exc)}"
             ) from exc
+        return str(run.info.run_id)
+
+    def log_tuning(self, results: Mapping[str, Any], *, dataset: Mapping[str, str]) -> str:
+        """A tuning session as a run of ``lto-surrogate-tuning``: the best hyperparameters of
+        each member as parameters, its validation errors as metrics, every trial as JSON."""
+        from mlflow.entities import Metric, Param
+
+        client = self.client
+        try:
+            run = client.create_run(
+                self._experiment(TUNING_EXPERIMENT),
+                tags={f"dataset.{k}": v for k, v in dataset.items()},
+            )
+            params, metrics = [], []
+            stamp = _millis()
+            for member, result in results.items():
+                params += [
+                    Param(f"{member}.{k}", str(v)[:500]) for k, v in result["best_params"].items()
+                ]
+                metrics.append(
+                    Metric(f"{member}.validation_mae", float(result["best_error"]), stamp, 0)
+                )
+                if result.get("default_error") is not None:
+                    metrics.append(
+                        Metric(
+                            f"{member}.default_validation_mae",
+                            float(result["default_error"]),
+                            stamp,
+                            0,
+                        )
+                    )
+                metrics.append(Metric(f"{member}.pruned_trials", float(result["pruned"]), stamp, 0))
+            client.log_batch(run.info.run_id, metrics=metrics, params=params)
+            client.log_text(
+                run.info.run_id, json.dumps(dict(results), indent=2, default=str), "tuning.json"
+            )
+            client.set_terminated(run.info.run_id)
+        except Exception as exc:
+            raise RegistryError(f"logging the tuning to MLflow failed: {first_line(exc)}") from exc
         return str(run.info.run_id)
 
     def _log_figures(self, run_id: str, figures: Mapping[str, bytes] | None) -> None:
