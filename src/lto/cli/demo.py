@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 DEMO_SAMPLES = 600  # the first run's small surrogate: a few minutes of physics on two cores
 DEMO_TRIALS = 20
 NOT_YET_BUILT = [
-    ("metis", "drift-triggered retraining and surrogate hyperparameter tuning"),
     ("capricorn", "database, outbox, broker, worker and the REST API"),
     ("acorn", "the Dash web app"),
 ]
