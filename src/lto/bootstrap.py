@@ -166,7 +166,7 @@ def latest_drift_psi(data_dir: Path, model_version: str) -> float | None:
     """The worst PSI of the last drift report (``lto drift``) if it judged this model."""
     import json
 
-    path = data_dir / "drift" / "latest.json"
+    path = data_dir / "drift" / f"{model_version}.json"
     try:
         report = json.loads(path.read_text())
         if report.get("model_version") == model_version:

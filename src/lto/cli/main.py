@@ -10,6 +10,11 @@ from lto.cli.errors import EXIT_CODES_HELP, GuardedGroup
 from lto.cli.layout import layout_options
 from lto.cli.options import job_options, output_options, physics_options
 
+DRIFT_EXIT_CODES = (
+    "Exit codes: 0 done (drift or not: the report says); 1 training failed; 2 bad input (flags, "
+    "job files, too few jobs); 3 environment (LTO_* settings, the registry or data folder)."
+)
+
 
 @click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="lto")
@@ -290,7 +295,7 @@ def models_discard(version: str, reason: str) -> None:
     discard(bootstrap(), version, reason)
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@cli.command(epilog=DRIFT_EXIT_CODES)
 @click.option(
     "--jobs",
     required=True,
@@ -311,7 +316,7 @@ def drift(**options: Any) -> None:
     run_drift(options)
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@cli.command(epilog=DRIFT_EXIT_CODES)
 @click.option(
     "--jobs",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -365,7 +370,7 @@ def show_config() -> None:
 
     app = bootstrap(load_settings(), create_dirs=False)
     for name, value in app.settings.model_dump().items():
-        click.echo(f"LTO_{name.upper():<22} {value}")
+        click.echo(f"LTO_{name.upper():<32} {value}")
     for port, adapter in app.components.items():
         click.echo(f"{port:<27} -> {adapter}")
 

@@ -46,8 +46,8 @@ def list_versions(app: Application) -> None:
     for version in versions:
         accuracy = version.metrics.get("accuracy") or {}
         notes = [
-            f"{k.replace('_', ' ')}: {version.tags[k]}"
-            for k in ("discarded", "promoted_by_override")
+            f"{k.removeprefix('dataset.').replace('_', ' ')}: {version.tags[k]}"
+            for k in ("discarded", "promoted_by_override", "dataset.trained_because")
             if k in version.tags
         ]
         table.add_row(
@@ -63,8 +63,18 @@ def list_versions(app: Application) -> None:
     console.print(table)
 
 
+def _check_version(version: str | None) -> None:
+    if version is not None and not version.isdigit():
+        raise CliError(
+            f"VERSION {version!r}: must be a whole number (`lto models list` shows them)",
+            ExitCode.BAD_INPUT,
+        )
+
+
 def promote(app: Application, version: str | None, override: str | None) -> None:
     from lto.metis.registry import RegistryError
+
+    _check_version(version)
 
     try:
         event = app.lifecycle.promote(version, override=override)
@@ -94,6 +104,8 @@ def rollback(app: Application) -> None:
 
 def discard(app: Application, version: str, reason: str) -> None:
     from lto.metis.registry import RegistryError
+
+    _check_version(version)
 
     try:
         app.lifecycle.discard(version, reason)

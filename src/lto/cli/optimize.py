@@ -195,7 +195,7 @@ def _rule(reason: str) -> str:
     (``…`` stands for the numbers that differ between trials)."""
     cut = re.sub(r" \(got [^)]*\)$", "", reason)
     cut = re.sub(r" \([a-z_]+ = [^)]*\)$", "", cut)
-    return re.sub(r"\d+\.\d+(e-?\d+)?", "…", cut)
+    return re.sub(r"= -?\d+\.\d+(e-?\d+)?", "= …", cut)
 
 
 # --- tables -----------------------------------------------------------------------------------
@@ -226,7 +226,8 @@ def show(result: OptimizationResult, console: Console) -> None:
             "move it (no best setting, no importance)",
             markup=False,
         )
-    best = result.best[:SHOWN_FRONT]
+    flat = set(result.flat_objectives())
+    best = [] if flat >= set(names) else result.best[:SHOWN_FRONT]
     if best:
         points = len(result.best)
         title = (
@@ -271,8 +272,12 @@ def _surrogate_warnings(result: OptimizationResult, console: Console) -> None:
     if uncertain:
         console.print(
             f"warning: the surrogate flagged {uncertain} of {trials} trials as too uncertain to "
-            "trust (its intervals are wider than its accuracy allows): use --evaluator physics "
-            "or two-stage for decisions",
+            "trust (its intervals are wider than its accuracy allows): "
+            + (
+                "trust the physics confirmations below, not the surrogate's scores"
+                if result.confirmations
+                else "use --evaluator physics or two-stage for decisions"
+            ),
             markup=False,
         )
 

@@ -105,6 +105,11 @@ def show(
         console.print(f"[yellow]out of distribution[/yellow]: {escape(why)}")
     if flags.high_uncertainty:
         console.print("[yellow]high uncertainty[/yellow]: the intervals are wider than usual")
+    if flags.drift_detected:
+        console.print(
+            "[yellow]drift detected[/yellow]: the last `lto drift` found recent jobs unlike this "
+            "model's training data (retrain: `lto retrain`)"
+        )
     verdict = "run the physics" if flags.recommend_physics else "the surrogate can be trusted here"
     console.print(f"recommendation: {verdict} (OOD distance {flags.ood_distance:.2f})")
     for score, contributions in prediction.attributions.items():

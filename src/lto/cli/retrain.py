@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from lto.daedalus.ensemble import EnsembleSurrogate
     from lto.metis.drift import DriftReport
 
-LATEST = Path("drift") / "latest.json"
+DRIFT = Path("drift")  # one report per model version: <version>.json
 
 
 def read_jobs(path: Path) -> list[JobParameters]:
@@ -96,7 +96,12 @@ def current_model(app: Application, model: Path | None) -> EnsembleSurrogate:
     from lto.metis.registry import CHAMPION, RegistryError
 
     if model is not None:
-        return load_surrogate(model)
+        from lto.daedalus import SurrogateError
+
+        try:
+            return load_surrogate(model)
+        except SurrogateError as exc:
+            raise CliError(f"--model {model}: {exc}", ExitCode.BAD_INPUT) from exc
     try:
         champion = app.registry.by_alias(CHAMPION)
     except RegistryError:
@@ -124,7 +129,9 @@ def measure_drift(app: Application, surrogate: EnsembleSurrogate, jobs_file: Pat
 
 
 def save_latest(data_dir: Path, report: DriftReport) -> None:
-    target = data_dir / LATEST
+    """The report as its model's latest (``drift/<version>.json``): judging another model
+    never overwrites the champion's."""
+    target = data_dir / DRIFT / f"{report.model_version}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_suffix(f".{os.getpid()}.tmp")
     staging.write_text(json.dumps(report.to_json(), indent=2))
@@ -190,18 +197,21 @@ def run_retrain(options: dict[str, Any]) -> None:
     age = _age_days(surrogate)
     limit = options.get("max_age_days")
     if limit is not None and age is not None and age > limit:
-        reasons.append(f"schedule: the model is {age:.0f} days old (--max-age-days {limit})")
+        reasons.append(f"schedule: the model is {age:.1f} days old (--max-age-days {limit:g})")
     if force:
         reasons.append(f"by hand: {force.strip()}")
     if not reasons:
-        console.print(
-            "no retraining needed (no significant drift, not due, not asked)", markup=False
-        )
+        checked = [
+            "no significant drift in --jobs" if options.get("jobs") else "no --jobs to check",
+            f"not older than {limit:g} days" if limit is not None else "no --max-age-days",
+            "no --force",
+        ]
+        console.print(f"no retraining needed: {', '.join(checked)}", markup=False)
         return
     console.print(f"retraining because {'; '.join(reasons)}", markup=False)
     seed = options.get("seed")
-    if seed is None:
-        seed = int((surrogate.metrics.get("dataset") or {}).get("seed", 0)) + 1  # fresh samples
+    if seed is None:  # fresh samples: a seed no dataset here was built with
+        seed = _fresh_seed(app, surrogate)
     data = obtain_dataset(
         app, options.get("dataset"), int(options["samples"]), seed, int(options["workers"]), console
     )
@@ -211,7 +221,19 @@ def run_retrain(options: dict[str, Any]) -> None:
     console.print(
         f"candidate {candidate.version} written to {folder} (not made current)", markup=False
     )
-    register(app, candidate, folder, data, seed, console)
+    register(app, candidate, folder, data, seed, console, reason="; ".join(reasons))
+
+
+def _fresh_seed(app: Application, surrogate: EnsembleSurrogate) -> int:
+    """One more than every seed seen: the current model's and those of the datasets kept."""
+    import re
+
+    seeds = [int((surrogate.metrics.get("dataset") or {}).get("seed", 0))]
+    for path in (app.settings.data_dir / "datasets").glob("physics-n*-s*.parquet"):
+        found = re.fullmatch(r"physics-n\d+-s(-?\d+)", path.stem)
+        if found:
+            seeds.append(int(found[1]))
+    return max(seeds) + 1
 
 
 def _age_days(surrogate: EnsembleSurrogate) -> float | None:

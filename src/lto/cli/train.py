@@ -78,14 +78,18 @@ def register(
     data: TrainingData,
     seed: int,
     console: Console,
+    reason: str = "",
 ) -> None:
-    """The trained model as a candidate in the registry, through the offline gate."""
+    """The trained model as a candidate in the registry, through the offline gate; ``reason``
+    (why it was trained: `lto retrain`'s) is kept on the version."""
     from lto.metis.registry import RegistryError
 
     dataset = {
         "seed": str(data.seed), "rows": str(len(data.frame)), "lto_version": data.lto_version,
         "created_at": data.created_at, "simulator": data.simulator,
     }  # fmt: skip
+    if reason:
+        dataset["trained_because"] = reason
     try:
         version, decision = app.lifecycle.submit(
             folder, surrogate.metrics, surrogate_version=surrogate.version, dataset=dataset,

@@ -116,7 +116,10 @@ def train_surrogate(
     surrogate = surrogate.with_calibration(calibrate(surrogate, rows.iloc[split.calibration]))
     report(0.93, "measuring on the held-out test split")
     metrics = measure(surrogate, rows, split)
-    metrics["training_distribution"] = training_distribution(surrogate, rows.iloc[split.train])
+    unseen = np.concatenate([split.calibration, split.test])
+    metrics["training_distribution"] = training_distribution(
+        surrogate, rows.iloc[split.train], rows.iloc[unseen]
+    )
     metrics["fit_seconds"] = seconds
     metrics["dataset"] = dict(dataset or {})
     report(1.0, "trained")
@@ -215,18 +218,29 @@ def measure(surrogate: EnsembleSurrogate, rows: pd.DataFrame, split: Split) -> d
     }
 
 
-def training_distribution(surrogate: EnsembleSurrogate, rows: pd.DataFrame) -> dict[str, Any]:
-    """PSI buckets of the training rows' numeric parameters and of the surrogate's predictions
-    on them: the reference drift monitoring compares live jobs with (``lto.metis.drift``)."""
+def training_distribution(
+    surrogate: EnsembleSurrogate, trained: pd.DataFrame, unseen: pd.DataFrame
+) -> dict[str, Any]:
+    """The reference drift monitoring compares live jobs with (``lto.metis.drift``): PSI buckets
+    of the training rows' numeric parameters, and of the surrogate's predictions on rows it
+    never saw (on its own training rows they are sharper than on any live job, which would
+    read as drift), with the sample sizes that set PSI's noise."""
     from lto.athena.drift import PsiReference
 
-    found = surrogate.predict_frame(rows)
-    inputs = {name: PsiReference.fit(rows[name].to_numpy(float)).to_json() for name in DRIFT_INPUTS}
+    found = surrogate.predict_frame(unseen)
+    inputs = {
+        name: PsiReference.fit(trained[name].to_numpy(float)).to_json() for name in DRIFT_INPUTS
+    }
     predictions = {
         name: PsiReference.fit(found.mean[:, j]).to_json()
         for name, j in zip(LEARNED, LEARNED_INDEX, strict=True)
     }
-    return {"inputs": inputs, "predictions": predictions, "rows": len(rows)}
+    return {
+        "inputs": inputs,
+        "predictions": predictions,
+        "input_rows": len(trained),
+        "prediction_rows": len(unseen),
+    }
 
 
 def ood_probes(test: pd.DataFrame, domain: SurrogateDomain) -> pd.DataFrame:

@@ -1,11 +1,14 @@
 """Has the surrogate's world moved? PSI of live jobs and their predictions against training.
 
 Every trained surrogate keeps the distribution of its training rows (``metrics
-["training_distribution"]``: PSI buckets of the numeric parameters and of its own predictions,
-``lto.daedalus.training``). ``check_drift`` scores a batch of recent jobs against it with
-athena's PSI: above 0.2 ("significant") on any input or prediction, the report asks for
-retraining and yields a ``DriftDetected`` event per drifted quantity. The worst PSI is also what
-``surrogate_reliability`` discounts (``EnsembleSurrogate.drift_psi``).
+["training_distribution"]``: PSI buckets of the numeric parameters, and of its predictions on
+rows it never saw, ``lto.daedalus.training``). ``check_drift`` scores a batch of recent jobs
+against it with athena's PSI. Two finite samples of one distribution do not give PSI 0: with B
+buckets, n jobs and m reference rows its expected value is about (B − 1)(1/n + 1/m) (0.10 for
+100 jobs against 1,000 rows). The judgement uses the PSI beyond that noise: above 0.2
+("significant") on any input or prediction, the report asks for retraining and yields a
+``DriftDetected`` event per drifted quantity. That excess is also what ``surrogate_reliability``
+discounts (``EnsembleSurrogate.drift_psi``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from lto.atlas.contracts import JobParameters, TradeoffPrediction
 from lto.atlas.events import DriftDetected
 from lto.metis.registry import MODEL_NAME
 
-MIN_JOBS = 30  # fewer make PSI over ten buckets mostly noise
+MIN_JOBS = 100  # fewer leave PSI's noise (its standard deviation) near the 0.2 threshold
 
 
 class DriftError(ValueError):
@@ -33,11 +36,20 @@ class DriftError(ValueError):
 class DriftFinding:
     kind: str  # "input" or "prediction"
     name: str
-    psi: float
+    psi: float  # beyond the sampling noise: what is judged
+    raw_psi: float = 0.0  # as measured
 
     @property
     def band(self) -> str:
         return band(self.psi)
+
+
+def _finding(
+    kind: str, name: str, reference: PsiReference, values: np.ndarray, rows: int
+) -> DriftFinding:
+    raw = reference.psi(values)
+    noise = (reference.shares.size - 1) * (1.0 / values.size + 1.0 / max(rows, 1))
+    return DriftFinding(kind, name, max(raw - noise, 0.0), raw)
 
 
 @dataclass(frozen=True)
@@ -77,7 +89,7 @@ class DriftReport:
             "worst_psi": self.worst,
             "needs_retraining": self.needs_retraining,
             "findings": [
-                {"kind": f.kind, "name": f.name, "psi": f.psi, "band": f.band}
+                {"kind": f.kind, "name": f.name, "psi": f.psi, "raw_psi": f.raw_psi, "band": f.band}
                 for f in self.findings
             ],
         }
@@ -88,7 +100,12 @@ class DriftReport:
             model_version=str(data["model_version"]),
             jobs=int(data["jobs"]),
             findings=tuple(
-                DriftFinding(str(f["kind"]), str(f["name"]), float(f["psi"]))
+                DriftFinding(
+                    str(f["kind"]),
+                    str(f["name"]),
+                    float(f["psi"]),
+                    float(f.get("raw_psi", f["psi"])),
+                )
                 for f in data["findings"]
             ),
             checked_at=str(data["checked_at"]),
@@ -113,19 +130,26 @@ def check_drift(
         )
     if len(jobs) < min_jobs:
         raise DriftError(
-            f"jobs: {len(jobs)} given; drift needs at least {min_jobs} recent jobs to judge"
+            f"--jobs: {len(jobs)} jobs given; drift needs at least {min_jobs} recent jobs to "
+            "judge (fewer leave PSI mostly sampling noise)"
         )
     if len(predictions) != len(jobs):
         raise DriftError("predictions: need one per job")
     findings = []
+    input_rows = int(distribution.get("input_rows", 0))
+    prediction_rows = int(distribution.get("prediction_rows", 0))
     for name, reference in dict(distribution.get("inputs") or {}).items():
         values = np.asarray([float(getattr(job, name)) for job in jobs])
-        findings.append(DriftFinding("input", name, PsiReference.from_json(reference).psi(values)))
+        findings.append(
+            _finding("input", name, PsiReference.from_json(reference), values, input_rows)
+        )
     for name, reference in dict(distribution.get("predictions") or {}).items():
         means = np.asarray([float(p.scores[name].mean) for p in predictions if name in p.scores])
         if means.size:
             findings.append(
-                DriftFinding("prediction", name, PsiReference.from_json(reference).psi(means))
+                _finding(
+                    "prediction", name, PsiReference.from_json(reference), means, prediction_rows
+                )
             )
     ordered = tuple(sorted(findings, key=lambda f: -f.psi))
     return DriftReport(model_version=model_version, jobs=len(jobs), findings=ordered)

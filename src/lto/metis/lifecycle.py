@@ -218,6 +218,10 @@ class ModelLifecycle:
                 f"version {found.version} is the champion: `lto models rollback` or promote "
                 "another version first, then discard it"
             )
+        if found.tags.get("discarded"):
+            raise RegistryError(
+                f"version {found.version} is already discarded: {found.tags['discarded']}"
+            )
         self.registry.set_tag(found.version, "discarded", reason.strip())
         challenger = self.registry.by_alias(CHALLENGER)
         if challenger is not None and challenger.version == found.version:

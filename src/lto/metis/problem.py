@@ -183,6 +183,19 @@ class OptimizationProblem:
         keys = [c.key for c in self.constraints]
         if len(set(keys)) != len(keys):
             raise ProblemError(f"constraint: one is listed twice ({', '.join(keys)})")
+        for name in {c.name for c in self.constraints}:
+            floor = max(
+                (c.bound for c in self.constraints if c.name == name and c.operator == ">="),
+                default=-math.inf,
+            )
+            ceiling = min(
+                (c.bound for c in self.constraints if c.name == name and c.operator == "<="),
+                default=math.inf,
+            )
+            if floor > ceiling:
+                raise ProblemError(
+                    f"constraint: {name} cannot be ≥ {floor:g} and ≤ {ceiling:g} at once"
+                )
         if "sigma_inner" in names and self.template.illumination == IlluminationShape.CONVENTIONAL:
             raise ProblemError(
                 "free parameter sigma_inner: conventional illumination has no inner sigma "
