@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from lto.matrix.ports import SimulatorPort
     from lto.metis.lifecycle import ModelLifecycle
     from lto.metis.ports import StudyEngine
-    from lto.metis.registry import ModelRegistry
+    from lto.metis.registry import ModelRegistry, ModelVersion
     from lto.metis.tuning import TuningTarget
 
 
@@ -146,6 +146,40 @@ class Application:
             artifact_root=data / "mlflow-artifacts",
             cache_dir=data / "registry-cache",
         )
+
+    @cached_property
+    def preflight(self) -> SurrogatePort:
+        """What pre-flight answers with: the current surrogate, and the registry's challenger
+        (when there is one) predicting beside it in shadow, logged, never returned."""
+        surrogate = self.surrogate
+        challenger = self._registered("challenger")
+        if challenger is None:
+            return surrogate
+        from lto.daedalus import load_surrogate
+        from lto.metis.lifecycle import ShadowEvaluator
+
+        champion = self._registered("champion")
+        shadow = ShadowEvaluator(
+            surrogate,
+            load_surrogate(self.registry.download(challenger.version)),
+            self.lifecycle.shadow_log,
+            champion_version=champion.version if champion else surrogate.version,
+            challenger_version=challenger.version,
+        )
+        return shadow  # type: ignore[return-value]  # the champion's port, with a shadow
+
+    def _registered(self, alias: str) -> ModelVersion | None:
+        """The registry's version under ``alias``; None without a registry yet (a sqlite store
+        not made: MLflow is then not even imported) or when it cannot be reached."""
+        from lto.metis.registry import RegistryError
+
+        uri = self.settings.mlflow_tracking_uri
+        if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).exists():
+            return None
+        try:
+            return self.registry.by_alias(alias)
+        except RegistryError:
+            return None
 
     @cached_property
     def lifecycle(self) -> ModelLifecycle:

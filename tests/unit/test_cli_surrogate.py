@@ -284,3 +284,24 @@ def test_tune_keeps_the_best_settings_for_train_tuned(trained_model, tmp_path: P
     )
     assert trained.exit_code == 0, trained.output
     assert "with tuned settings: xgboost max_depth=" in trained.output
+
+
+def test_predict_shadows_the_registrys_challenger_without_using_it(
+    trained_model, tmp_path: Path
+) -> None:
+    from lto.bootstrap import bootstrap
+    from lto.daedalus import load_surrogate
+
+    folder = trained_model["folder"]
+    surrogate = load_surrogate(folder)
+    app = bootstrap()
+    app.lifecycle.submit(folder, surrogate.metrics, surrogate_version=surrogate.version)
+    assert invoke("models", "promote", "1", "--override", "test champion").exit_code == 0
+    app.lifecycle.submit(folder, surrogate.metrics, surrogate_version=surrogate.version)
+    app.registry.set_alias("challenger", "2")  # as if it had passed the gate
+    alone = json.loads(invoke("predict", *EUV, "--json").stdout)
+    log = tmp_path / "lto-data" / "shadow" / "shadow.jsonl"
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(r["champion"], r["challenger"]) for r in records] == [("1", "2")]
+    answered = {k: v["mean"] for k, v in alone["prediction"]["scores"].items()}
+    assert records[0]["champion_scores"] == pytest.approx(answered)

@@ -83,6 +83,10 @@ class ConstraintProfile:
     cd_tolerance_fraction: float = 0.10
     required_exposure_latitude: float = 0.05
     max_aspect_ratio: float = 3.0  # resist thickness / CD; taller lines collapse
+    # what a surrogate must show on this technology's held-out jobs to be promoted: the share
+    # of jobs with every learned score within 0.05 of the physics (the seed's targets)
+    surrogate_accuracy: float = 0.975
+    surrogate_critical_accuracy: float = 0.985
     health_weights: Mapping[str, float] = field(default_factory=lambda: DEFAULT_HEALTH_WEIGHTS)
 
     def __call__(self, job: JobParameters) -> list[Violation]:

@@ -38,7 +38,7 @@ def run(options: dict[str, Any]) -> None:
     app = bootstrap(create_dirs=False)
     model: Path | None = options.get("model")
     try:
-        surrogate = load_surrogate(model) if model is not None else app.surrogate
+        surrogate = load_surrogate(model) if model is not None else app.preflight
     except SurrogateError as exc:
         if model is None:
             raise

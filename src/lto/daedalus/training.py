@@ -180,6 +180,12 @@ def measure(surrogate: EnsembleSurrogate, rows: pd.DataFrame, split: Split) -> d
     predicted = found.mean[:, learned]
     critical = test["job_class"].astype(str).eq("critical").to_numpy()
     accuracy = accuracy_report(predicted, actual, critical=critical)
+    profiles = test["profile"].astype(str).to_numpy()
+    by_profile = {
+        str(name): accuracy_report(predicted[rows], actual[rows], critical=critical[rows])
+        for name in np.unique(profiles)
+        if (rows := profiles == name).any()
+    }
     covered = coverage(actual, found.lower[:, learned], found.upper[:, learned])
     widths = mean_width(found.lower[:, learned], found.upper[:, learned])
     members = surrogate.spread(surrogate.features(test)).members
@@ -197,6 +203,10 @@ def measure(surrogate: EnsembleSurrogate, rows: pd.DataFrame, split: Split) -> d
             "critical_jobs": accuracy.critical_jobs,
             "per_score": dict(zip(LEARNED, accuracy.per_signal, strict=True)),
             "tolerance": accuracy.tolerance,
+            "profiles": {
+                name: {"overall": r.overall, "critical": r.critical, "jobs": r.jobs}
+                for name, r in by_profile.items()
+            },
             "members": {
                 name: dict(
                     zip(LEARNED, np.mean(np.abs(m - actual) <= 0.05, axis=0).tolist(), strict=True)

@@ -18,7 +18,7 @@ Each step records a domain event (``ModelTrained``, ``ModelPromoted``, ``ModelRo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,6 +67,10 @@ class Predictor(Protocol):
         self, parameters: JobParameters, *, explain: bool = False
     ) -> TradeoffPrediction: ...
 
+    def evaluate_batch(
+        self, batch: Sequence[JobParameters], *, explain: bool = False
+    ) -> list[TradeoffPrediction]: ...
+
 
 class ShadowEvaluator:
     """The champion's answers, with the challenger's logged beside them (never returned, so
@@ -95,6 +99,30 @@ class ShadowEvaluator:
             shadow = self.challenger.evaluate(parameters)
         except Exception:  # the challenger's failure is its own problem, never the job's
             return answer
+        self._record(parameters, answer, shadow)
+        return answer
+
+    def evaluate_batch(
+        self, batch: Sequence[JobParameters], *, explain: bool = False
+    ) -> list[TradeoffPrediction]:
+        answers = self.champion.evaluate_batch(batch, explain=explain)
+        try:
+            shadows = self.challenger.evaluate_batch(batch)
+        except Exception:
+            return answers
+        for parameters, answer, shadow in zip(batch, answers, shadows, strict=True):
+            self._record(parameters, answer, shadow)
+        return answers
+
+    def __getattr__(self, name: str) -> Any:
+        """Everything else (domain, version, metrics …) is the champion's: it is the model."""
+        if name == "champion":  # not set yet (copying, unpickling): no recursion
+            raise AttributeError(name)
+        return getattr(self.champion, name)
+
+    def _record(
+        self, parameters: JobParameters, answer: TradeoffPrediction, shadow: TradeoffPrediction
+    ) -> None:
         self.log.append(
             ShadowRecord(
                 challenger=self.challenger_version,
@@ -105,7 +133,6 @@ class ShadowEvaluator:
                 at=self.clock().isoformat(),
             )
         )
-        return answer
 
 
 def _means(prediction: TradeoffPrediction) -> dict[str, float]:

@@ -75,10 +75,13 @@ class ModelRegistry(Protocol):
 
 @dataclass(frozen=True)
 class GatePolicy:
-    """What a candidate must show on its held-out test split to become a challenger."""
+    """What a candidate must show on its held-out test split to become a challenger. Besides
+    the overall figures, each technology's jobs must meet that constraint profile's own
+    ``surrogate_accuracy`` and ``surrogate_critical_accuracy`` (``per_profile``)."""
 
     min_accuracy: float = 0.975  # share of jobs with all learned scores within 0.05
     min_critical_accuracy: float = 0.985
+    per_profile: bool = True
     coverage_band: tuple[float, float] = (0.93, 0.97)
     min_ood_flagged: float = 0.95  # of probe jobs just outside the domain
     max_in_domain_flagged: float = 0.05
@@ -125,9 +128,32 @@ def offline_gate(
         reasons.append(
             f"in-domain jobs flagged {_pct(flagged)} above {_pct(policy.max_in_domain_flagged)}"
         )
+    if policy.per_profile:
+        reasons += _profile_shortfalls(candidate)
     if champion is not None:
         reasons += _regressions(candidate, champion, policy.max_regression)
     return GateDecision(not reasons, tuple(reasons))
+
+
+def _profile_shortfalls(candidate: Mapping[str, Any]) -> list[str]:
+    """Each technology's held-out accuracy against its constraint profile's targets."""
+    from lto.atlas.policies import PROFILES
+
+    found: list[str] = []
+    measured = (candidate.get("accuracy") or {}).get("profiles") or {}
+    for name, figures in sorted(measured.items()):
+        profile = PROFILES.get(name)
+        if profile is None or not isinstance(figures, Mapping):
+            continue
+        _at_least(
+            found, f"{name} accuracy", _number(figures, "overall"), profile.surrogate_accuracy
+        )
+        if figures.get("critical") is not None:
+            _at_least(
+                found, f"{name} critical-job accuracy", _number(figures, "critical"),
+                profile.surrogate_critical_accuracy,
+            )  # fmt: skip
+    return found
 
 
 def _regressions(

@@ -199,3 +199,14 @@ def test_the_champion_cannot_be_discarded(lifecycle: ModelLifecycle) -> None:
     with pytest.raises(RegistryError, match="is the champion: `lto models rollback`"):
         lifecycle.discard(version.version, "oops")
     assert lifecycle.registry.by_alias(CHAMPION).version == version.version
+
+
+def test_each_technology_must_meet_its_profiles_accuracy() -> None:
+    figures = metrics()
+    figures["accuracy"]["profiles"] = {
+        "EUV": {"overall": 0.99, "critical": 0.99, "jobs": 150},
+        "KrF": {"overall": 0.90, "critical": None, "jobs": 150},
+    }
+    decision = offline_gate(figures, None)
+    assert decision.reasons == ("KrF accuracy 90.0% below 97.5%",)
+    assert offline_gate(figures, None, GatePolicy(per_profile=False)).passed
