@@ -142,12 +142,16 @@ def show_report(report: DriftReport, console: Console) -> None:
     from rich.table import Table
 
     table = Table(
-        "quantity", "PSI", "band",
+        "quantity", "PSI beyond noise", "PSI measured", "band",
         title=f"drift of {report.jobs} recent jobs against model {report.model_version}'s training data",
-        caption="PSI < 0.1 none, 0.1–0.2 moderate, > 0.2 significant",
+        caption="PSI < 0.1 none, 0.1–0.2 moderate, > 0.2 significant; judged beyond the "
+        "≈ 9·(1/jobs + 1/reference rows) that sampling alone gives",
     )  # fmt: skip
     for finding in report.findings:
-        table.add_row(f"{finding.kind}: {finding.name}", f"{finding.psi:.3f}", finding.band)
+        table.add_row(
+            f"{finding.kind}: {finding.name}", f"{finding.psi:.3f}", f"{finding.raw_psi:.3f}",
+            finding.band,
+        )  # fmt: skip
     console.print(table)
     if report.needs_retraining:
         names = ", ".join(f.name for f in report.drifted)

@@ -127,7 +127,10 @@ class OptunaStudyEngine:
                 study.stop()
 
         if _complete(study) < trials:
-            study.optimize(objective, n_trials=trials, callbacks=[after_trial], catch=())
+            budget = optuna.study.MaxTrialsCallback(
+                trials, states=(optuna.trial.TrialState.COMPLETE,)
+            )
+            study.optimize(objective, n_trials=trials, callbacks=[after_trial, budget], catch=())
         return self.result(study_name)
 
     def record_confirmations(self, study_name: str, confirmations: Sequence[Confirmation]) -> None:
