@@ -68,7 +68,8 @@ def test_versions_aliases_and_rollback_on_a_real_store(
     lifecycle = ModelLifecycle(
         registry, JsonLinesShadowLog(tmp_path / "shadow.jsonl"),
         policy=GatePolicy(min_accuracy=0.0, min_critical_accuracy=0.0, coverage_band=(0.0, 1.0),
-                          min_ood_flagged=0.0, max_in_domain_flagged=1.0, max_regression=1.0),
+                          min_ood_flagged=0.0, max_in_domain_flagged=1.0, max_regression=1.0,
+                          per_profile=False),
         shadow_jobs=2,
     )  # fmt: skip
     v1, decision = lifecycle.submit(

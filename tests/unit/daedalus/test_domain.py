@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import warnings
 from dataclasses import replace
 
@@ -149,14 +148,15 @@ def test_a_missing_value_is_outside(domain: SurrogateDomain) -> None:
     assert reasons == ["dose_mj_cm2 is missing (NaN)"]
 
 
-def test_membership_is_vectorised(domain: SurrogateDomain, sample: pd.DataFrame) -> None:
-    big = pd.concat([sample] * 20, ignore_index=True)  # 10,000 rows
-    started = time.perf_counter()
+def test_membership_of_many_rows_at_once(domain: SurrogateDomain, sample: pd.DataFrame) -> None:
+    # one vectorised pass over a 10,000-row batch (its speed is bench_daedalus's to measure:
+    # no timing limits in tests)
+    big = pd.concat([sample] * 20, ignore_index=True)
     inside = domain.inside(big)
     reasons = domain.violations(big)
-    assert time.perf_counter() - started < 1.0  # ~20 ms when the machine is idle
     assert inside.all()
     assert len(reasons) == 10_000
+    assert not any(reasons)
 
 
 def test_observed_doses_narrow_each_profiles_range(

@@ -241,18 +241,15 @@ def test_an_open_frame_on_a_reflecting_substrate_swings_with_thickness() -> None
     assert np.diff(peaks) == pytest.approx(193.0 / (2 * 1.7), abs=4.0)
 
 
-def test_the_develop_front_is_fast_enough_for_a_focus_exposure_matrix(
-    latent_row: np.ndarray,
-) -> None:
-    """An 11 × 11 matrix develops 121 rows; each must stay far below a second."""
-    import time
-
+def test_more_dose_clears_more_of_the_row(latent_row: np.ndarray) -> None:
+    """A matrix row develops at 11 doses (its speed is the benchmarks' to measure: no timing
+    limits in tests); more dose never clears less at any point of the row."""
     model = mack()
-    model.clearing_margin(latent_row, DOSE, pixel_nm=1.0)  # calibration, once per model
-    started = time.perf_counter()
-    for dose in np.linspace(30.0, 50.0, 11):
+    margins = [
         model.clearing_margin(latent_row, float(dose), pixel_nm=1.0)
-    assert (time.perf_counter() - started) / 11 < 0.05
+        for dose in np.linspace(30.0, 50.0, 11)
+    ]
+    assert all(np.all(b >= a - 1e-9) for a, b in itertools.pairwise(margins))
 
 
 # --- bad input -----------------------------------------------------------------------------
