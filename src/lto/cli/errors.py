@@ -24,6 +24,7 @@ class ExitCode(IntEnum):
     CANNOT_IMAGE = 4  # the job is well formed but nothing usable prints
     TOO_LARGE = 5  # the job would need more memory than this machine has
     INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+    BROKEN_PIPE = 141  # the reader of the output went away (`| head`), as shells report SIGPIPE
 
 
 EXIT_CODES_HELP = (
@@ -144,6 +145,12 @@ class GuardedGroup(click.Group):
             raise CliError(f"{exc.format_message()}{hint}", ExitCode.BAD_INPUT) from exc
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:  # `lto … | head`: the reader left; stop quietly, as SIGPIPE would
+            import os
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # nothing more to flush at exit
+            raise click.exceptions.Exit(ExitCode.BROKEN_PIPE) from None
         except KeyboardInterrupt as exc:  # Ctrl-C: one line, the shell's code for SIGINT
             raise CliError(
                 "interrupted; what was stored is kept (an interrupted `lto optimize` resumes "
