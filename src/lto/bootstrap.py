@@ -18,6 +18,15 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any
 
+    from sqlalchemy import Engine
+
+    from lto.capricorn.ports import ArtifactStore, Broker
+    from lto.capricorn.service.messagebus import MessageBus
+    from lto.capricorn.service.monitoring import Monitor
+    from lto.capricorn.service.outbox import OutboxRelay
+    from lto.capricorn.service.preflight import Preflight
+    from lto.capricorn.service.simulation import SimulationHandler
+    from lto.capricorn.service.unit_of_work import UnitOfWork
     from lto.daedalus.adapters.model_store import LocalModelStore
     from lto.daedalus.ports import Regressor, SurrogatePort
     from lto.matrix.adapters.physics import PhysicsSettings
@@ -189,6 +198,122 @@ class Application:
 
         log = JsonLinesShadowLog(self.settings.data_dir / "shadow" / "shadow.jsonl")
         return ModelLifecycle(self.registry, log)
+
+    # --- capricorn: the database, the broker and the job pipeline ------------------------------
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The database, its schema migrated: the embedded SQLite file is brought to the
+        newest schema on first use; a server database must be migrated first (`lto db
+        upgrade`) and is refused until it is."""
+        from lto.capricorn.adapters import migrations
+        from lto.capricorn.adapters.database import describe, make_engine
+
+        url = self.settings.database_url
+        if url.startswith("sqlite:"):
+            migrations.upgrade(url)
+        elif not migrations.is_up_to_date(url):
+            raise ConfigurationError(
+                f"the database {describe(url)} is not at the newest schema: run `lto db upgrade`"
+            )
+        return make_engine(url)
+
+    @cached_property
+    def artifacts(self) -> ArtifactStore:
+        from lto.capricorn.adapters.artifact_store import FileArtifactStore
+
+        return FileArtifactStore(self.settings.data_dir / "artifacts")
+
+    @cached_property
+    def broker(self) -> Broker:
+        url = self.settings.broker_url
+        if url.startswith("memory://"):
+            from lto.capricorn.adapters.memory_broker import InMemoryBroker
+
+            return InMemoryBroker()
+        from lto.capricorn.adapters.rabbitmq import RabbitMqBroker
+
+        return RabbitMqBroker(url)
+
+    def uow(self) -> UnitOfWork:
+        """A fresh unit of work (one per transaction); its commits wake this process's relay."""
+        from lto.capricorn.adapters.sql_unit_of_work import SqlUnitOfWork
+
+        return SqlUnitOfWork(self.engine, self.artifacts, on_commit=self.relay.notify)
+
+    @cached_property
+    def relay(self) -> OutboxRelay:
+        from lto.capricorn.service.outbox import OutboxRelay
+
+        return OutboxRelay(self.uow, self.broker)
+
+    @cached_property
+    def pipeline_preflight(self) -> Preflight:
+        """Pre-flight over the production surrogate (with its shadow), blocking with an
+        alternative from a short search over the surrogate (in memory: nothing stored)."""
+        from lto.capricorn.service.preflight import Preflight
+
+        return Preflight(self._production_surrogate, alternatives=self._alternative)
+
+    def _production_surrogate(self) -> SurrogatePort:
+        from lto.capricorn.service.preflight import NoSurrogate
+        from lto.daedalus.ports import SurrogateError
+
+        try:
+            return self.preflight
+        except SurrogateError as exc:
+            raise NoSurrogate(str(exc)) from None
+
+    def _alternative(self, job: Any, constraints: list[tuple[str, str, float]]) -> Any:
+        from lto.metis.adapters.optuna_study import OptunaStudyEngine
+        from lto.metis.alternatives import suggest_alternative
+        from lto.metis.problem import OutcomeConstraint
+
+        bounds = [OutcomeConstraint(name, op, bound) for name, op, bound in constraints]  # type: ignore[arg-type]
+        return suggest_alternative(
+            OptunaStudyEngine("memory:"), job, self._production_surrogate(), bounds, trials=40
+        )
+
+    @cached_property
+    def bus(self) -> MessageBus:
+        from lto.capricorn.service.messagebus import MessageBus
+
+        return MessageBus(self.uow, self.pipeline_preflight)
+
+    def simulation_handler(self, worker_id: str) -> SimulationHandler:
+        from lto.capricorn.service.simulation import SimulationHandler
+        from lto.daedalus.dataset import result_row
+
+        return SimulationHandler(
+            self.uow, self.simulator, worker_id=worker_id, training_row=result_row
+        )
+
+    @cached_property
+    def monitor(self) -> Monitor:
+        from lto.capricorn.service.monitoring import Monitor
+
+        return Monitor(self.uow, self.broker, drift=self._drift)
+
+    def _drift(self, pairs: list[tuple[Any, Any]]) -> tuple[float, str] | None:
+        from lto.capricorn.service.preflight import NoSurrogate
+        from lto.metis.drift import DriftError, check_drift
+
+        try:
+            surrogate = self._production_surrogate()
+        except NoSurrogate:
+            return None
+        mine = [(j, p) for j, p in pairs if p.model_version == surrogate.version]
+        try:
+            report = check_drift(
+                getattr(surrogate, "metrics", {}).get("training_distribution"),
+                [j for j, _ in mine],
+                [p for _, p in mine],
+                model_version=surrogate.version,
+            )
+        except DriftError:
+            return None
+        worst = report.findings[0] if report.findings else None
+        return (report.worst, f"{worst.kind} {worst.name}" if worst else "nothing")
 
     def simulator_with(self, physics: PhysicsSettings) -> SimulatorPort:
         """The chosen simulator, with ``physics`` as the built-in engine's settings (its array

@@ -116,6 +116,27 @@ class JobCancelled(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SimulationStarted(DomainEvent):
+    job_id: str
+    worker_id: str
+    attempt: int  # 1 on the first run; more when a worker died and another took the job over
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobCompleted(DomainEvent):
+    job_id: str
+    summary: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobReviewed(DomainEvent):
+    job_id: str
+    decision: str  # "started", "cleared" or "escalated"
+    reviewed_by: str
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class AnomalyFlagged(DomainEvent):
     job_id: str
     signals: tuple[str, ...]

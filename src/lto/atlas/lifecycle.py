@@ -22,12 +22,15 @@ from lto.atlas.events import (
     AnomalyFlagged,
     JobBlocked,
     JobCancelled,
+    JobCompleted,
     JobRejected,
+    JobReviewed,
     JobStateChanged,
     JobSubmitted,
     SimulationCompleted,
     SimulationFailed,
     SimulationRequested,
+    SimulationStarted,
 )
 from lto.atlas.identity import new_id
 from lto.atlas.policies import Violation
@@ -107,6 +110,14 @@ class Job(Aggregate):
         self.alternative: dict[str, Any] | None = None
         self.error = ""
         self.result: dict[str, Any] | None = None
+        self.prediction: dict[str, Any] | None = None  # pre-flight's TradeoffPrediction, as JSON
+        self.preflight_note = ""
+        self.worker_id = ""
+        self.attempts = 0
+        self.evaluation: dict[str, Any] | None = None  # actual vs predicted, per score
+        self.review_note = ""
+        self.reviewed_by = ""
+        self.version = 0  # the stored row's version (optimistic locking); 0: never stored
         self.record(
             JobSubmitted(
                 job_id=self.id,
@@ -114,6 +125,51 @@ class Job(Aggregate):
                 parameters=parameters.model_dump(mode="json"),
             )
         )
+
+    @classmethod
+    def restore(
+        cls,
+        parameters: JobParameters,
+        *,
+        id: str,
+        state: JobState,
+        history: Sequence[StateChange],
+        **attributes: Any,
+    ) -> Job:
+        """The job as stored: no event is recorded (they were when it happened). ``attributes``
+        are the other fields ``__init__`` sets (rejection, result, prediction, version …)."""
+        job = cls.__new__(cls)
+        Aggregate.__init__(job)
+        job.id, job.parameters, job.state, job.history = id, parameters, state, list(history)
+        defaults: dict[str, Any] = {
+            "rejection": (),
+            "blocked_reason": "",
+            "alternative": None,
+            "error": "",
+            "result": None,
+            "prediction": None,
+            "preflight_note": "",
+            "worker_id": "",
+            "attempts": 0,
+            "evaluation": None,
+            "review_note": "",
+            "reviewed_by": "",
+            "version": 0,
+        }
+        unknown = set(attributes) - set(defaults)
+        if unknown:
+            raise TypeError(f"Job.restore: unknown attributes {', '.join(sorted(unknown))}")
+        for name, default in defaults.items():
+            setattr(job, name, attributes.get(name, default))
+        return job
+
+    @property
+    def submitted_at(self) -> datetime:
+        return self.history[0].at
+
+    @property
+    def updated_at(self) -> datetime:
+        return self.history[-1].at
 
     @property
     def is_final(self) -> bool:
@@ -141,8 +197,33 @@ class Job(Aggregate):
         self.blocked_reason, self.alternative = reason, alternative
         self.record(JobBlocked(job_id=self.id, reason=reason, alternative=alternative))
 
+    def start_validation(self) -> None:
+        self.transition_to(JobState.VALIDATING)
+
+    def pass_validation(self) -> None:
+        self.transition_to(JobState.PREFLIGHT)
+
+    def record_preflight(self, prediction: dict[str, Any] | None, note: str) -> None:
+        """Pre-flight's answer (None: no surrogate could answer) and what it concluded."""
+        if self.state is not JobState.PREFLIGHT:
+            raise IllegalTransition(self.state, JobState.PREFLIGHT, [])
+        self.prediction, self.preflight_note = prediction, note
+
     def queue(self) -> None:
         self.transition_to(JobState.QUEUED)
+        self.record(
+            SimulationRequested(
+                job_id=self.id,
+                parameters=self.parameters.model_dump(mode="json"),
+                priority=self.parameters.priority,
+            )
+        )
+
+    def request_again(self) -> None:
+        """Ask for the simulation once more (its request was lost with an embedded broker);
+        the worker that gets both requests runs the job once."""
+        if self.state not in (JobState.QUEUED, JobState.RUNNING):
+            raise IllegalTransition(self.state, JobState.QUEUED, [])
         self.record(
             SimulationRequested(
                 job_id=self.id,
@@ -155,6 +236,15 @@ class Job(Aggregate):
         self.transition_to(JobState.CANCELLED, reason=f"cancelled by {by}")
         self.record(JobCancelled(job_id=self.id, cancelled_by=by))
 
+    def start(self, worker_id: str) -> None:
+        """A worker took the job. A job already RUNNING is taken over: its worker died or gave
+        it back (the broker redelivered its request), and the attempt count says so."""
+        if self.state is not JobState.RUNNING:
+            self.transition_to(JobState.RUNNING, reason=f"worker {worker_id}")
+        self.worker_id = worker_id
+        self.attempts += 1
+        self.record(SimulationStarted(job_id=self.id, worker_id=worker_id, attempt=self.attempts))
+
     def complete_simulation(self, result: dict[str, Any]) -> None:
         self.transition_to(JobState.EVALUATING)
         self.result = result
@@ -165,6 +255,30 @@ class Job(Aggregate):
         self.error = error
         self.record(SimulationFailed(job_id=self.id, error=error))
 
-    def flag_anomaly(self, signals: Sequence[str], detail: str) -> None:
+    def flag_anomaly(
+        self, signals: Sequence[str], detail: str, evaluation: dict[str, Any] | None = None
+    ) -> None:
         self.transition_to(JobState.ANOMALY_FLAGGED, reason=detail)
+        self.evaluation = evaluation
         self.record(AnomalyFlagged(job_id=self.id, signals=tuple(signals), detail=detail))
+
+    def complete(self, evaluation: dict[str, Any], summary: str) -> None:
+        self.transition_to(JobState.COMPLETED, reason=summary)
+        self.evaluation = evaluation
+        self.record(JobCompleted(job_id=self.id, summary=summary))
+
+    def start_review(self, by: str) -> None:
+        self.transition_to(JobState.ENGINEER_REVIEW, reason=f"review by {by}")
+        self.reviewed_by = by
+        self.record(JobReviewed(job_id=self.id, decision="started", reviewed_by=by))
+
+    def clear(self, by: str, note: str = "") -> None:
+        self._decide(JobState.CLEARED, "cleared", by, note)
+
+    def escalate(self, by: str, note: str = "") -> None:
+        self._decide(JobState.ESCALATED, "escalated", by, note)
+
+    def _decide(self, state: JobState, decision: str, by: str, note: str) -> None:
+        self.transition_to(state, reason=note or f"{decision} by {by}")
+        self.reviewed_by, self.review_note = by, note
+        self.record(JobReviewed(job_id=self.id, decision=decision, reviewed_by=by, note=note))

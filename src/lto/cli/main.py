@@ -6,6 +6,7 @@ from typing import Any
 import click
 
 from lto import __version__
+from lto.cli.db import db
 from lto.cli.errors import EXIT_CODES_HELP, GuardedGroup
 from lto.cli.layout import layout_options
 from lto.cli.options import job_options, output_options, physics_options
@@ -373,6 +374,9 @@ def show_config() -> None:
         click.echo(f"LTO_{name.upper():<32} {value}")
     for port, adapter in app.components.items():
         click.echo(f"{port:<27} -> {adapter}")
+
+
+cli.add_command(db)
 
 
 def main() -> None:

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from lto.atlas.contracts import JobParameters, SimulationResult
-from lto.daedalus.columns import PARAMETERS, RAW, SCORES, job_from_row
+from lto.daedalus.columns import PARAMETERS, RAW, SCORES, job_from_row, row_from_job
 from lto.daedalus.domain import SurrogateDomain
 from lto.daedalus.features import FEATURES, physics_features
 
@@ -373,6 +373,53 @@ def _lto_version() -> str:
         return "unknown"
 
 
+# --- history: the job pipeline's results ------------------------------------------------------
+
+
+def result_row(parameters: JobParameters, result: SimulationResult) -> dict[str, Any]:
+    """One dataset row for a job the pipeline ran: its parameters, scores and raw outputs.
+
+    Pipeline jobs carry their own dose (no dose-to-size search), so ``dose_ratio`` is NaN;
+    ``seed`` and ``sample_index`` are -1 (not sampled). JSON-ready: NaN becomes None."""
+    row: dict[str, Any] = {k: v for k, v in row_from_job(parameters).items() if k in PARAMETERS}
+    row.update({name: getattr(result, name) for name in RAW})
+    signals = result.signals.as_dict() if result.signals is not None else {}
+    row.update({name: signals.get(name) for name in SCORES})
+    row.update(
+        dose_ratio=None,
+        window_status=result.window_status,
+        prints=result.cd_nm is not None,
+        wall_time_s=result.compute.wall_time_s,
+        status="ok",
+        error=None,
+        seed=-1,
+        sample_index=-1,
+    )
+    return row
+
+
+def training_data_from_history(
+    rows: Sequence[Mapping[str, Any]], domain: SurrogateDomain, *, simulator: str
+) -> TrainingData:
+    """The rows ``result_row`` made (the pipeline's training buffer) as ``TrainingData`` that
+    ``save_dataset`` writes and ``lto train --dataset`` reads."""
+    if not rows:
+        raise ValueError("the training buffer is empty: no job has completed yet")
+    nan = float("nan")
+    filled = [
+        {k: (nan if v is None and k not in _STRINGS else v) for k, v in r.items()} for r in rows
+    ]
+    frame = _frame(filled)
+    return TrainingData(
+        frame=frame,
+        domain=domain.with_observed_doses(frame),
+        seed=-1,
+        lto_version=_lto_version(),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        simulator=simulator,
+    )
+
+
 # --- Parquet ---------------------------------------------------------------------------------
 
 
@@ -458,5 +505,7 @@ __all__ = [
     "TrainingSimulator",
     "build_dataset",
     "load_dataset",
+    "result_row",
     "save_dataset",
+    "training_data_from_history",
 ]

@@ -59,6 +59,8 @@ def open_storage(location: str) -> Any:
     import optuna
     from optuna.storages.journal import JournalFileBackend, JournalStorage
 
+    if location == "memory:":  # throwaway searches (pre-flight's alternatives)
+        return optuna.storages.InMemoryStorage()
     if location.startswith(("postgresql:", "postgresql+psycopg:", "sqlite:", "mysql")):
         url = location.replace("postgresql://", "postgresql+psycopg://", 1)
         try:

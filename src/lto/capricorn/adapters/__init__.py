@@ -1,0 +1,1 @@
+"""Capricorn's adapters: ORM tables and mapping, repositories, brokers, the artifact store."""

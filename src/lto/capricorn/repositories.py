@@ -1,0 +1,226 @@
+"""Repositories: how the service layer reads and stores each aggregate and record, whatever the
+database. The abstract classes state the contract; ``adapters/sql_repositories.py`` implements
+it on SQLAlchemy, and the tests' fakes in memory (one test class runs against both).
+
+``add`` and ``get`` remember the aggregates they handed out (``seen``): the unit of work stores
+every change to them on commit and collects their events. Nothing is written before commit.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+from lto.atlas.alerts import Alert
+from lto.atlas.events import DomainEvent
+from lto.atlas.lifecycle import Job, JobState
+
+
+class _Identified(Protocol):
+    id: str
+
+
+A = TypeVar("A", bound=_Identified)
+
+
+class AggregateRepository(ABC, Generic[A]):
+    def __init__(self) -> None:
+        self.seen: dict[str, A] = {}
+
+    def add(self, item: A) -> None:
+        self.seen[item.id] = item
+
+    def get(self, id: str) -> A | None:
+        if id in self.seen:
+            return self.seen[id]
+        item = self._get(id)
+        if item is not None:
+            self.seen[item.id] = item
+        return item
+
+    @abstractmethod
+    def _get(self, id: str) -> A | None: ...
+
+    @abstractmethod
+    def flush(self) -> None:
+        """Write every seen aggregate that is new or changed (called by the unit of work)."""
+
+
+@dataclass(frozen=True)
+class JobPage:
+    """One page of jobs, newest first; ``next_cursor`` continues after the last, None at the end."""
+
+    jobs: list[Job]
+    next_cursor: tuple[datetime, str] | None
+
+
+class JobRepository(AggregateRepository[Job]):
+    @abstractmethod
+    def list(
+        self,
+        *,
+        state: JobState | None = None,
+        submitted_by: str | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 50,
+    ) -> JobPage:
+        """Newest first (submitted_at, then id, descending): keyset pagination, so a page
+        never repeats or skips a job while others are being submitted."""
+
+    @abstractmethod
+    def count_by_state(self) -> dict[str, int]: ...
+
+    @abstractmethod
+    def finished_since(self, since: datetime) -> int:
+        """Jobs that reached a final state (or review) since ``since``: the throughput."""
+
+    @abstractmethod
+    def in_states(self, states: Sequence[JobState], *, limit: int = 1000) -> list[Job]:
+        """Jobs in any of ``states``, oldest first (to recover or requeue)."""
+
+
+class AlertRepository(AggregateRepository[Alert]):
+    @abstractmethod
+    def active(self, *, limit: int = 100) -> list[Alert]:
+        """Unacknowledged alerts, newest first."""
+
+    @abstractmethod
+    def history(self, *, limit: int = 100) -> list[Alert]:
+        """All alerts, newest first."""
+
+    @abstractmethod
+    def active_from(self, source: str) -> list[Alert]:
+        """Unacknowledged alerts of one source (so monitoring does not fire the same twice)."""
+
+
+@dataclass(frozen=True)
+class PredictionRecord:
+    id: str
+    created_at: datetime
+    model_version: str
+    parameters: dict[str, Any]
+    prediction: dict[str, Any]
+    recommend_physics: bool
+    job_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ResultRecord:
+    job_id: str
+    created_at: datetime
+    simulator: str
+    result: dict[str, Any]  # SimulationResult JSON
+    artifacts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str
+    event_id: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    event_id: str
+    name: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class BufferRow:
+    job_id: str
+    created_at: datetime
+    model_version: str | None
+    row: dict[str, Any]
+
+
+class RecordStore(ABC):
+    """Append-mostly records written with the unit of work's transaction (no aggregates)."""
+
+    @abstractmethod
+    def add_prediction(self, record: PredictionRecord) -> None: ...
+
+    @abstractmethod
+    def predictions(
+        self, *, job_id: str | None = None, since: datetime | None = None, limit: int = 1000
+    ) -> list[PredictionRecord]:
+        """Newest first."""
+
+    @abstractmethod
+    def add_result(self, record: ResultRecord) -> None: ...
+
+    @abstractmethod
+    def result(self, job_id: str) -> ResultRecord | None: ...
+
+    @abstractmethod
+    def add_audit(self, entries: Sequence[AuditEntry]) -> None: ...
+
+    @abstractmethod
+    def audit(self, entity_type: str, entity_id: str) -> list[AuditEntry]:
+        """Oldest first."""
+
+    @abstractmethod
+    def add_to_outbox(self, events: Sequence[DomainEvent]) -> None: ...
+
+    @abstractmethod
+    def unsent(self, *, limit: int = 100) -> list[OutboxRow]:
+        """The oldest unsent outbox rows, locked against other relays until the transaction
+        ends where the database can (PostgreSQL: FOR UPDATE SKIP LOCKED)."""
+
+    @abstractmethod
+    def mark_sent(self, ids: Sequence[int], at: datetime) -> None: ...
+
+    @abstractmethod
+    def mark_attempt_failed(self, ids: Sequence[int], error: str) -> None: ...
+
+    @abstractmethod
+    def outbox_backlog(self) -> int: ...
+
+    @abstractmethod
+    def was_processed(self, consumer: str, message_id: str) -> bool: ...
+
+    @abstractmethod
+    def mark_processed(self, consumer: str, message_id: str, at: datetime) -> None:
+        """Record that ``consumer`` handled ``message_id``; a second record for the same pair
+        fails the transaction (two workers raced: the loser's effects roll back)."""
+
+    @abstractmethod
+    def add_to_buffer(self, row: BufferRow) -> None: ...
+
+    @abstractmethod
+    def buffer(self, *, since: datetime | None = None, limit: int = 100_000) -> list[BufferRow]:
+        """Oldest first."""
+
+
+class ConcurrentUpdate(RuntimeError):
+    """Another transaction changed the aggregate since it was read; nothing was written."""
+
+
+class DuplicateMessage(RuntimeError):
+    """The message was already processed by this consumer (found at commit)."""
+
+
+__all__ = [
+    "AggregateRepository",
+    "AlertRepository",
+    "AuditEntry",
+    "BufferRow",
+    "ConcurrentUpdate",
+    "DuplicateMessage",
+    "JobPage",
+    "JobRepository",
+    "OutboxRow",
+    "PredictionRecord",
+    "RecordStore",
+    "ResultRecord",
+]
