@@ -145,7 +145,11 @@ class BufferRow:
 
 
 class RecordStore(ABC):
-    """Append-mostly records written with the unit of work's transaction (no aggregates)."""
+    """Append-mostly records written with the unit of work's transaction (no aggregates).
+    Writes may wait until ``flush`` (the commit); reads never see unflushed writes."""
+
+    def flush(self) -> None:  # noqa: B027 - a store that writes at once has nothing to do
+        """Write what is pending (the unit of work calls it after storing the aggregates)."""
 
     @abstractmethod
     def add_prediction(self, record: PredictionRecord) -> None: ...

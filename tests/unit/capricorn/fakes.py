@@ -108,7 +108,9 @@ class FakeJobRepository(JobRepository):
         after: tuple[datetime, str] | None = None,
         limit: int = 50,
     ) -> JobPage:
-        jobs = sorted(self._table.table.values(), key=lambda j: (j.submitted_at, j.id), reverse=True)
+        jobs = sorted(
+            self._table.table.values(), key=lambda j: (j.submitted_at, j.id), reverse=True
+        )
         jobs = [
             j
             for j in jobs
@@ -206,7 +208,9 @@ class FakeRecordStore(RecordStore):
 
     def unsent(self, *, limit: int = 100) -> list[OutboxRow]:
         rows = [r for r in self.store.outbox if r["sent_at"] is None][:limit]
-        return [OutboxRow(r["id"], r["event_id"], r["name"], r["payload"], r["attempts"]) for r in rows]
+        return [
+            OutboxRow(r["id"], r["event_id"], r["name"], r["payload"], r["attempts"]) for r in rows
+        ]
 
     def mark_sent(self, ids: Sequence[int], at: datetime) -> None:
         for row in self.store.outbox:

@@ -135,7 +135,9 @@ class UnitOfWorkContract:
         with make_uow() as uow:
             for i in range(7):
                 job = Job(a_job(submitted_by="alice" if i % 2 else "bob"))
-                job.history[0] = type(job.history[0])(JobState.SUBMITTED, base + timedelta(seconds=i // 2))
+                job.history[0] = type(job.history[0])(
+                    JobState.SUBMITTED, base + timedelta(seconds=i // 2)
+                )
                 uow.jobs.add(job)
                 made.append(job)
             uow.commit()
@@ -164,7 +166,9 @@ class UnitOfWorkContract:
         with make_uow() as uow:
             found = uow.records.result(job.id)
             loaded = uow.jobs.get(job.id)
-        assert found is not None and found.result == {"cd_nm": 45.0} and found.artifacts == {"a": "k"}
+        assert (
+            found is not None and found.result == {"cd_nm": 45.0} and found.artifacts == {"a": "k"}
+        )
         assert loaded is not None and loaded.result == {"cd_nm": 45.0}
 
     def test_a_message_is_processed_once_per_consumer(self, make_uow: Factory) -> None:
@@ -176,8 +180,9 @@ class UnitOfWorkContract:
         with make_uow() as uow:
             assert uow.records.was_processed("simulations", "ev-1")
             assert not uow.records.was_processed("simulations", "ev-2")
-            with pytest.raises(DuplicateMessage):
+            with pytest.raises(DuplicateMessage):  # at once, or at the latest on commit
                 uow.records.mark_processed("simulations", "ev-1", now)
+                uow.commit()
 
     def test_alerts_fire_and_are_acknowledged_once(self, make_uow: Factory) -> None:
         alert = Alert("warning", "drift", "PSI 0.3")

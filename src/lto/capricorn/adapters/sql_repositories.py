@@ -7,7 +7,7 @@ Aggregates carry the version of the row they were read from; an update names it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -108,7 +108,8 @@ class SqlJobRepository(JobRepository):
 
     def count_by_state(self) -> dict[str, int]:
         t = orm.jobs
-        return dict(self._db.execute(select(t.c.state, func.count()).group_by(t.c.state)))
+        query = select(t.c.state, func.count()).group_by(t.c.state)
+        return {str(state): int(count) for state, count in self._db.execute(query).all()}
 
     def finished_since(self, since: datetime) -> int:
         t = orm.jobs
@@ -211,13 +212,27 @@ class SqlAlertRepository(AlertRepository):
 
 
 class SqlRecordStore(RecordStore):
+    """Writes wait for ``flush`` (the unit of work's commit, after the aggregates they refer
+    to are stored); reads see the database as it is."""
+
     def __init__(self, connection: Connection) -> None:
         self._db = connection
         self._locks = connection.dialect.name == "postgresql"
+        self._pending: list[Callable[[], None]] = []
+
+    def _later(self, write: Callable[[], None]) -> None:
+        self._pending.append(write)
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        for write in pending:
+            write()
 
     # predictions
     def add_prediction(self, record: PredictionRecord) -> None:
-        self._db.execute(insert(orm.tradeoff_predictions).values(**vars(record)))
+        self._later(
+            lambda: self._db.execute(insert(orm.tradeoff_predictions).values(**vars(record)))
+        )
 
     def predictions(
         self, *, job_id: str | None = None, since: datetime | None = None, limit: int = 1000
@@ -246,6 +261,9 @@ class SqlRecordStore(RecordStore):
 
     # results
     def add_result(self, record: ResultRecord) -> None:
+        self._later(lambda: self._insert_result(record))
+
+    def _insert_result(self, record: ResultRecord) -> None:
         result = record.result
         self._db.execute(
             insert(orm.job_results).values(
@@ -271,8 +289,9 @@ class SqlRecordStore(RecordStore):
 
     # audit
     def add_audit(self, entries: Sequence[AuditEntry]) -> None:
-        if entries:
-            self._db.execute(insert(orm.audit_log), [vars(e) for e in entries])
+        rows = [vars(e) for e in entries]
+        if rows:
+            self._later(lambda: self._db.execute(insert(orm.audit_log), rows))
 
     def audit(self, entity_type: str, entity_id: str) -> list[AuditEntry]:
         t = orm.audit_log
@@ -297,19 +316,17 @@ class SqlRecordStore(RecordStore):
     # outbox
     def add_to_outbox(self, events: Sequence[DomainEvent]) -> None:
         if events:
-            self._db.execute(
-                insert(orm.outbox),
-                [
-                    {
-                        "event_id": e.event_id,
-                        "name": e.name,
-                        "payload": e.to_payload(),
-                        "created_at": e.occurred_at,
-                        "attempts": 0,
-                    }
-                    for e in events
-                ],
-            )
+            rows = [
+                {
+                    "event_id": e.event_id,
+                    "name": e.name,
+                    "payload": e.to_payload(),
+                    "created_at": e.occurred_at,
+                    "attempts": 0,
+                }
+                for e in events
+            ]
+            self._later(lambda: self._db.execute(insert(orm.outbox), rows))
 
     def unsent(self, *, limit: int = 100) -> list[OutboxRow]:
         t = orm.outbox
@@ -348,6 +365,9 @@ class SqlRecordStore(RecordStore):
         return found is not None
 
     def mark_processed(self, consumer: str, message_id: str, at: datetime) -> None:
+        self._later(lambda: self._insert_processed(consumer, message_id, at))
+
+    def _insert_processed(self, consumer: str, message_id: str, at: datetime) -> None:
         try:
             with self._db.begin_nested():
                 self._db.execute(
@@ -360,7 +380,7 @@ class SqlRecordStore(RecordStore):
 
     # training buffer
     def add_to_buffer(self, row: BufferRow) -> None:
-        self._db.execute(insert(orm.training_buffer).values(**vars(row)))
+        self._later(lambda: self._db.execute(insert(orm.training_buffer).values(**vars(row))))
 
     def buffer(self, *, since: datetime | None = None, limit: int = 100_000) -> list[BufferRow]:
         t = orm.training_buffer

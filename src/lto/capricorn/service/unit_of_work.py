@@ -98,6 +98,7 @@ class UnitOfWork(ABC):
         self.alerts.flush()
         self.records.add_to_outbox(events)
         self.records.add_audit(audit_entries(events, self.actor))
+        self.records.flush()
         self._commit()
         self._open, self._written = False, []
         if self._on_commit is not None and events:
