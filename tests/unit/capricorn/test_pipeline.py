@@ -101,7 +101,8 @@ def test_a_malformed_job_is_refused_with_every_field_and_nothing_stored() -> Non
         pipeline.bus.handle(SubmitJob(job_fields(na=-1, sigma=3, dose_mj=30)))
     fields = {field for field, _ in caught.value.reasons}
     assert fields == {"na", "sigma", "dose_mj"}
-    assert pipeline.store.jobs == {} and pipeline.store.outbox == []
+    assert pipeline.store.jobs == {}
+    assert pipeline.store.outbox == []
 
 
 def test_a_job_breaking_its_profile_is_rejected_with_every_reason() -> None:
@@ -130,14 +131,16 @@ def test_an_uncertain_prediction_recommends_the_physics_instead_of_blocking() ->
     pipeline = Pipeline(FixedSurrogate(prediction(yield_risk=0.9, uncertain=True)))
     job = pipeline.job(pipeline.submit())
     assert job.state is JobState.QUEUED
-    assert "uncertain" in job.preflight_note and "physics decides" in job.preflight_note
+    assert "uncertain" in job.preflight_note
+    assert "physics decides" in job.preflight_note
 
 
 def test_without_a_surrogate_preflight_says_so_and_lets_the_job_through() -> None:
     pipeline = Pipeline(surrogate=None)
     job = pipeline.job(pipeline.submit())
     assert job.state is JobState.QUEUED
-    assert "no surrogate" in job.preflight_note and job.prediction is None
+    assert "no surrogate" in job.preflight_note
+    assert job.prediction is None
     pipeline.work()
     assert pipeline.job(job.id).state is JobState.COMPLETED
 
@@ -151,11 +154,13 @@ def test_physics_outside_the_predicted_interval_flags_an_anomaly_and_an_alert() 
     assert job.evaluation["anomalous"] == ["resolution_vs_dof"]
     with pipeline.uow() as uow:
         alerts = uow.alerts.active()
-    assert [a.job_id for a in alerts] == [job_id] and "resolution_vs_dof" in alerts[0].message
+    assert [a.job_id for a in alerts] == [job_id]
+    assert "resolution_vs_dof" in alerts[0].message
     pipeline.bus.handle(AcknowledgeAlert(alerts[0].id, "carol"))
     pipeline.bus.handle(ReviewJob(job_id, "escalate", "carol", "real: the pupil fill is wrong"))
     reviewed = pipeline.job(job_id)
-    assert reviewed.state is JobState.ESCALATED and reviewed.reviewed_by == "carol"
+    assert reviewed.state is JobState.ESCALATED
+    assert reviewed.reviewed_by == "carol"
     with pipeline.uow() as uow:
         assert uow.alerts.active() == []
 
@@ -165,7 +170,8 @@ def test_a_simulation_failure_fails_the_job_with_the_simulators_words() -> None:
     job_id = pipeline.submit(metadata={"fail": "licence server unreachable"})
     pipeline.work()
     job = pipeline.job(job_id)
-    assert job.state is JobState.FAILED and "licence server unreachable" in job.error
+    assert job.state is JobState.FAILED
+    assert "licence server unreachable" in job.error
 
 
 def test_cancel_while_queued_and_the_request_then_does_nothing() -> None:
@@ -205,7 +211,9 @@ def test_a_job_whose_worker_died_is_taken_over_and_completed_once() -> None:
         uow.commit()
     assert pipeline.work() == 1
     job = pipeline.job(job_id)
-    assert job.state is JobState.COMPLETED and job.attempts == 2 and job.worker_id == "w1"
+    assert job.state is JobState.COMPLETED
+    assert job.attempts == 2
+    assert job.worker_id == "w1"
     assert pipeline.simulator.runs == [job_id]
 
 
@@ -237,7 +245,7 @@ def test_a_failure_after_the_state_change_rolls_back_its_outbox_rows() -> None:
     job_id = pipeline.submit()
     before = len(pipeline.store.outbox)
     failing: Callable[[], UnitOfWork] = pipeline.uow
-    with pytest.raises(RuntimeError), failing() as uow:
+    with pytest.raises(RuntimeError), failing() as uow:  # noqa: PT012 - the failure inside the unit of work is the point
         uow.jobs.get(job_id).cancel("alice")
         raise RuntimeError("disk full")
     assert len(pipeline.store.outbox) == before

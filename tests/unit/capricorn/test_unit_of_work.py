@@ -21,7 +21,7 @@ class TestFakeUnitOfWork(UnitOfWorkContract):
 def test_artifacts_written_in_a_rolled_back_unit_of_work_are_deleted(tmp_path: Path) -> None:
     artifacts = FileArtifactStore(tmp_path / "artifacts")
     store = Store()
-    with pytest.raises(RuntimeError), FakeUnitOfWork(store, artifacts=artifacts) as uow:
+    with pytest.raises(RuntimeError), FakeUnitOfWork(store, artifacts=artifacts) as uow:  # noqa: PT012
         key = uow.put_artifact("jobs/job-1/aerial.npy", b"image")
         assert artifacts.exists(key)
         raise RuntimeError("the row did not commit")

@@ -36,7 +36,8 @@ class UnitOfWorkContract:
             uow.commit()
         with make_uow() as uow:
             again = uow.jobs.get(job.id)
-        assert again is not None and again is not job
+        assert again is not None
+        assert again is not job
         assert again.state is JobState.QUEUED
         assert [c.state for c in again.history] == [c.state for c in job.history]
         assert again.history[0].at == job.history[0].at
@@ -59,14 +60,15 @@ class UnitOfWorkContract:
         with make_uow() as uow:
             uow.jobs.add(job)
             uow.commit()
-        with pytest.raises(RuntimeError, match="after the change"), make_uow() as uow:
+        with pytest.raises(RuntimeError, match="after the change"), make_uow() as uow:  # noqa: PT012
             loaded = uow.jobs.get(job.id)
             assert loaded is not None
             loaded.start_validation()
             raise RuntimeError("a failure after the change")
         with make_uow() as uow:
             stored = uow.jobs.get(job.id)
-            assert stored is not None and stored.state is JobState.SUBMITTED
+            assert stored is not None
+            assert stored.state is JobState.SUBMITTED
             assert [r.name for r in uow.records.unsent()] == ["JobSubmitted"]
 
     def test_commit_writes_each_event_to_the_outbox_and_the_audit_log(
@@ -115,7 +117,8 @@ class UnitOfWorkContract:
             first.commit()
         with second:
             theirs = second.jobs.get(job.id)
-            assert theirs is not None and theirs.state is JobState.RUNNING
+            assert theirs is not None
+            assert theirs.state is JobState.RUNNING
         # a stale copy (read before the first commit) cannot overwrite it
         with make_uow() as uow:
             stale = uow.jobs.get(job.id)
@@ -126,8 +129,10 @@ class UnitOfWorkContract:
                 uow.commit()
         with make_uow() as uow:
             stored = uow.jobs.get(job.id)
-            assert stored is not None and stored.state is JobState.RUNNING
-            assert stored.worker_id == "worker-a" and stored.attempts == 1
+            assert stored is not None
+            assert stored.state is JobState.RUNNING
+            assert stored.worker_id == "worker-a"
+            assert stored.attempts == 1
 
     def test_jobs_page_newest_first_without_repeats(self, make_uow: Factory) -> None:
         made = []
@@ -153,7 +158,8 @@ class UnitOfWorkContract:
             alice = uow.jobs.list(submitted_by="alice", limit=50).jobs
             counts = uow.jobs.count_by_state()
         assert seen == [j.id for j in expected]
-        assert {j.parameters.submitted_by for j in alice} == {"alice"} and len(alice) == 3
+        assert {j.parameters.submitted_by for j in alice} == {"alice"}
+        assert len(alice) == 3
         assert counts == {"submitted": 7}
 
     def test_results_and_the_training_buffer(self, make_uow: Factory) -> None:
@@ -166,10 +172,11 @@ class UnitOfWorkContract:
         with make_uow() as uow:
             found = uow.records.result(job.id)
             loaded = uow.jobs.get(job.id)
-        assert (
-            found is not None and found.result == {"cd_nm": 45.0} and found.artifacts == {"a": "k"}
-        )
-        assert loaded is not None and loaded.result == {"cd_nm": 45.0}
+        assert found is not None
+        assert found.result == {"cd_nm": 45.0}
+        assert found.artifacts == {"a": "k"}
+        assert loaded is not None
+        assert loaded.result == {"cd_nm": 45.0}
 
     def test_a_message_is_processed_once_per_consumer(self, make_uow: Factory) -> None:
         now = datetime.now(UTC)
@@ -180,7 +187,7 @@ class UnitOfWorkContract:
         with make_uow() as uow:
             assert uow.records.was_processed("simulations", "ev-1")
             assert not uow.records.was_processed("simulations", "ev-2")
-            with pytest.raises(DuplicateMessage):  # at once, or at the latest on commit
+            with pytest.raises(DuplicateMessage):  # noqa: PT012 - at once, or on commit
                 uow.records.mark_processed("simulations", "ev-1", now)
                 uow.commit()
 
@@ -199,7 +206,8 @@ class UnitOfWorkContract:
         with make_uow() as uow:
             assert uow.alerts.active() == []
             again = uow.alerts.get(alert.id)
-            assert again is not None and again.acknowledged_by == "carol"
+            assert again is not None
+            assert again.acknowledged_by == "carol"
             with pytest.raises(InvariantViolated, match="already acknowledged"):
                 again.acknowledge("dave")
             names = [r.name for r in uow.records.unsent()]
