@@ -93,6 +93,9 @@ def to_cli_error(exc: BaseException) -> CliError:
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
         return CliError(f"{where}{exc.strerror or exc}", ExitCode.ENVIRONMENT)
+    service = _service_error(exc)
+    if service is not None:
+        return service
     if _is_problem_error(exc):
         return CliError(str(exc), ExitCode.BAD_INPUT)
     if _is_study_error(exc):
@@ -105,6 +108,39 @@ def to_cli_error(exc: BaseException) -> CliError:
         f"internal error ({type(exc).__name__}): {exc}. Please report it with the command you ran.",
         ExitCode.FAILED,
     )
+
+
+def _service_error(exc: BaseException) -> CliError | None:
+    """Capricorn's errors (the database, the broker, the pipeline), where they were loaded."""
+    if "lto.capricorn.service.handlers" in sys.modules:
+        from lto.capricorn.service.handlers import InvalidJob, NotFound
+
+        if isinstance(exc, InvalidJob):
+            return CliError("\n".join(f"{f}: {r}" for f, r in exc.reasons), ExitCode.BAD_INPUT)
+        if isinstance(exc, NotFound):
+            return CliError(str(exc), ExitCode.BAD_INPUT)
+    if "lto.capricorn.ports" in sys.modules:
+        from lto.capricorn.ports import BrokerError
+
+        if isinstance(exc, BrokerError):
+            return CliError(f"broker: {exc} (LTO_BROKER_URL)", ExitCode.ENVIRONMENT)
+    if "lto.capricorn.repositories" in sys.modules:
+        from lto.capricorn.repositories import ConcurrentUpdate
+
+        if isinstance(exc, ConcurrentUpdate):
+            return CliError(f"{exc}: try again", ExitCode.FAILED)
+    if "lto.capricorn.adapters.migrations" in sys.modules:
+        from lto.capricorn.adapters.migrations import DatabaseError
+
+        if isinstance(exc, DatabaseError):
+            return CliError(str(exc), ExitCode.ENVIRONMENT)
+    if "sqlalchemy" in sys.modules:
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError):
+            first = str(exc.orig or exc).strip().splitlines()[0]
+            return CliError(f"database: {first} (LTO_DATABASE_URL)", ExitCode.ENVIRONMENT)
+    return None
 
 
 def _is_simulation_error(exc: BaseException) -> bool:

@@ -8,8 +8,10 @@ import click
 from lto import __version__
 from lto.cli.db import db
 from lto.cli.errors import EXIT_CODES_HELP, GuardedGroup
+from lto.cli.jobs import alerts, jobs
 from lto.cli.layout import layout_options
 from lto.cli.options import job_options, output_options, physics_options
+from lto.cli.service import scheduler, worker
 
 DRIFT_EXIT_CODES = (
     "Exit codes: 0 done (drift or not: the report says); 1 training failed; 2 bad input (flags, "
@@ -377,6 +379,10 @@ def show_config() -> None:
 
 
 cli.add_command(db)
+cli.add_command(jobs)
+cli.add_command(alerts)
+cli.add_command(worker)
+cli.add_command(scheduler)
 
 
 def main() -> None:

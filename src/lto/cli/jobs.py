@@ -1,0 +1,276 @@
+"""``lto jobs`` and ``lto alerts``: the job pipeline from the command line.
+
+``lto jobs submit`` takes the same job flags as ``lto simulate`` (or ``--params FILE``) and
+sends the job through validation and pre-flight; a queued job waits in the database's outbox
+for a worker (``lto worker``) to take it. ``--wait`` runs one in this process until the job is
+done, the embedded way to run one job through the whole pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from lto.cli.errors import CliError, ExitCode
+from lto.cli.options import job_options
+
+JOBS_EXIT_CODES = (
+    "Exit codes: 0 done; 1 the job failed or was flagged (--wait); 2 bad input (flags, "
+    "parameters, an unknown job); 3 environment (LTO_DATABASE_URL, LTO_BROKER_URL)."
+)
+STATES = ["submitted", "validating", "rejected", "preflight", "blocked", "queued", "cancelled", "running", "failed", "evaluating", "completed", "anomaly_flagged", "engineer_review", "cleared", "escalated"]
+
+
+@click.group()
+def jobs() -> None:
+    """Submit, list, show, cancel and review jobs of the pipeline."""
+
+
+@jobs.command("submit", epilog=JOBS_EXIT_CODES)
+@job_options
+@click.option("--wait", is_flag=True, help="Run a worker in this process until the job is done.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=3600.0,
+    show_default=True,
+    help="With --wait: give up after this many seconds.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the job as JSON.")
+def submit(**options: Any) -> None:
+    """Submit a job: validated, pre-flighted by the surrogate, queued for the physics."""
+    from lto.bootstrap import bootstrap
+    from lto.capricorn.service.commands import SubmitJob
+    from lto.cli.inputs import job_values
+
+    values = job_values(options.pop("params_file", None), options)
+    app = bootstrap()
+    submitted = app.bus.handle(SubmitJob(values))
+    if options["wait"] and submitted.state.value == "queued":
+        _wait(app, submitted.job_id, options["timeout"])
+    job = _get(app, submitted.job_id)
+    _show(job, options["as_json"])
+    if options["wait"] and job["state"] in ("failed", "anomaly_flagged"):
+        raise click.exceptions.Exit(ExitCode.FAILED)
+
+
+def _wait(app: Any, job_id: str, timeout: float) -> None:
+    """Relay and run requests in this process until ``job_id`` leaves the queue."""
+    import threading
+
+    from lto.capricorn.ports import SIMULATIONS, StopSignal
+
+    handler = app.simulation_handler("cli-wait")
+    stop = StopSignal()
+    deadline = time.monotonic() + timeout
+
+    def handle(message: Any) -> None:
+        handler(message)
+        if _get(app, job_id)["state"] not in ("queued", "running"):
+            stop.stop()
+
+    def watchdog() -> None:
+        while not stop.is_set:
+            if time.monotonic() > deadline:
+                stop.stop()
+            time.sleep(0.5)
+
+    threading.Thread(target=watchdog, daemon=True).start()
+    app.broker.declare()
+    app.relay.drain()
+    app.broker.consume(SIMULATIONS, handle, stop=stop)
+    if _get(app, job_id)["state"] in ("queued", "running"):
+        raise CliError(f"job {job_id} still waits after {timeout:g} s", ExitCode.FAILED)
+
+
+@jobs.command("list", epilog=JOBS_EXIT_CODES)
+@click.option("--state", type=click.Choice(STATES), help="Only jobs in this state.")
+@click.option("--by", "submitted_by", help="Only jobs submitted by this person.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def list_jobs(state: str | None, submitted_by: str | None, limit: int, as_json: bool) -> None:
+    """The newest jobs first."""
+    from lto.atlas.lifecycle import JobState
+    from lto.bootstrap import bootstrap
+
+    app = bootstrap()
+    with app.uow() as uow:
+        page = uow.jobs.list(
+            state=JobState(state) if state else None, submitted_by=submitted_by, limit=limit
+        )
+        rows = [_summary(job) for job in page.jobs]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no jobs")
+        return
+    for row in rows:
+        click.echo(
+            f"{row['id']}  {row['state']:<16} {row['submitted_at'][:19]}  "
+            f"{row['submitted_by']}  {row['note']}"
+        )
+
+
+@jobs.command("show", epilog=JOBS_EXIT_CODES)
+@click.argument("job_id")
+@click.option("--json", "as_json", is_flag=True)
+def show(job_id: str, as_json: bool) -> None:
+    """One job: its state, history, pre-flight, result and evaluation."""
+    from lto.bootstrap import bootstrap
+
+    _show(_get(bootstrap(), job_id), as_json)
+
+
+@jobs.command("cancel", epilog=JOBS_EXIT_CODES)
+@click.argument("job_id")
+@click.option("--by", default="cli", show_default=True, help="Who cancels it.")
+def cancel(job_id: str, by: str) -> None:
+    """Cancel a queued job (a running one cannot be)."""
+    from lto.bootstrap import bootstrap
+    from lto.capricorn.service.commands import CancelJob
+
+    state = bootstrap().bus.handle(CancelJob(job_id, by))
+    click.echo(f"{job_id}: {state.value}")
+
+
+@jobs.command("review", epilog=JOBS_EXIT_CODES)
+@click.argument("job_id")
+@click.argument("decision", type=click.Choice(["start", "clear", "escalate"]))
+@click.option("--by", required=True, help="The engineer reviewing it.")
+@click.option("--note", default="", help="Why (kept in the audit log).")
+def review(job_id: str, decision: str, by: str, note: str) -> None:
+    """Review a flagged job: start, clear (a false alarm) or escalate (a real problem)."""
+    from lto.bootstrap import bootstrap
+    from lto.capricorn.service.commands import ReviewJob
+
+    state = bootstrap().bus.handle(ReviewJob(job_id, decision, by, note))  # type: ignore[arg-type]
+    click.echo(f"{job_id}: {state.value}")
+
+
+@jobs.command("export-buffer", epilog=JOBS_EXIT_CODES)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Parquet file for `lto train --dataset`.",
+)
+def export_buffer(out: Path) -> None:
+    """Write the completed jobs' results (the training buffer) as a training dataset."""
+    from lto.bootstrap import bootstrap
+    from lto.daedalus.dataset import save_dataset, training_data_from_history
+    from lto.daedalus.domain import default_domain
+
+    app = bootstrap()
+    with app.uow() as uow:
+        rows = [row.row for row in uow.records.buffer()]
+    try:
+        data = training_data_from_history(rows, default_domain(), simulator="lto pipeline")
+    except ValueError as exc:
+        raise CliError(str(exc), ExitCode.BAD_INPUT) from None
+    save_dataset(data, out)
+    click.echo(f"{len(rows)} jobs written to {out}")
+
+
+@click.group()
+def alerts() -> None:
+    """Alerts from evaluation and monitoring: list and acknowledge."""
+
+
+@alerts.command("list")
+@click.option("--all", "everything", is_flag=True, help="Acknowledged ones too.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+def list_alerts(everything: bool, limit: int) -> None:
+    """Active alerts, newest first."""
+    from lto.bootstrap import bootstrap
+
+    with bootstrap().uow() as uow:
+        found = uow.alerts.history(limit=limit) if everything else uow.alerts.active(limit=limit)
+    if not found:
+        click.echo("no alerts" if everything else "no active alerts")
+    for alert in found:
+        ack = f"  (acknowledged by {alert.acknowledged_by})" if alert.acknowledged_by else ""
+        click.echo(
+            f"{alert.id}  {alert.severity.value:<8} {alert.fired_at.isoformat()[:19]}  "
+            f"{alert.source}: {alert.message}{ack}"
+        )
+
+
+@alerts.command("ack")
+@click.argument("alert_id")
+@click.option("--by", required=True, help="Who acknowledges it.")
+def ack(alert_id: str, by: str) -> None:
+    """Acknowledge an alert."""
+    from lto.bootstrap import bootstrap
+    from lto.capricorn.service.commands import AcknowledgeAlert
+
+    bootstrap().bus.handle(AcknowledgeAlert(alert_id, by))
+    click.echo(f"{alert_id}: acknowledged by {by}")
+
+
+def _get(app: Any, job_id: str) -> dict[str, Any]:
+    with app.uow() as uow:
+        job = uow.jobs.get(job_id)
+        if job is None:
+            raise CliError(f"no job {job_id!r}: `lto jobs list` shows them", ExitCode.BAD_INPUT)
+        view = _summary(job)
+        view.update(
+            parameters=job.parameters.model_dump(mode="json", exclude_defaults=True),
+            history=[
+                {"state": c.state.value, "at": c.at.isoformat(), "reason": c.reason}
+                for c in job.history
+            ],
+            rejection=[str(v) for v in job.rejection],
+            alternative=job.alternative,
+            error=job.error or None,
+            attempts=job.attempts,
+            worker=job.worker_id or None,
+            evaluation=job.evaluation,
+            result=job.result,
+        )
+        stored = uow.records.result(job_id)
+        view["artifacts"] = stored.artifacts if stored else {}
+    return view
+
+
+def _summary(job: Any) -> dict[str, Any]:
+    note = job.error or job.blocked_reason or "; ".join(str(v) for v in job.rejection)
+    return {
+        "id": job.id,
+        "state": job.state.value,
+        "submitted_by": job.parameters.submitted_by,
+        "submitted_at": job.submitted_at.isoformat(),
+        "updated_at": job.updated_at.isoformat(),
+        "note": note or job.preflight_note,
+    }
+
+
+def _show(view: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(view, indent=2, default=str))
+        return
+    click.echo(f"job {view['id']}: {view['state']}")
+    for change in view["history"]:
+        reason = f"  {change['reason']}" if change["reason"] else ""
+        click.echo(f"  {change['at'][:19]}  {change['state']}{reason}")
+    for reason in view["rejection"]:
+        click.echo(f"  rejected: {reason}")
+    if view["note"]:
+        click.echo(f"  pre-flight / note: {view['note']}")
+    if view["alternative"]:
+        click.echo(f"  try instead: {json.dumps(view['alternative'])}")
+    if view["evaluation"]:
+        for line in view["evaluation"].get("details", []):
+            click.echo(f"  evaluation: {line}")
+    if view["result"]:
+        r = view["result"]
+        click.echo(
+            f"  result: CD {r.get('cd_nm')} nm, DoF {r.get('depth_of_focus_nm')} nm, "
+            f"EL {r.get('exposure_latitude_pct')} %, NILS {r.get('nils')}"
+        )
+    for name, key in view["artifacts"].items():
+        click.echo(f"  artifact {name}: {key}")
