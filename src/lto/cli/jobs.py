@@ -22,7 +22,23 @@ JOBS_EXIT_CODES = (
     "Exit codes: 0 done; 1 the job failed or was flagged (--wait); 2 bad input (flags, "
     "parameters, an unknown job); 3 environment (LTO_DATABASE_URL, LTO_BROKER_URL)."
 )
-STATES = ["submitted", "validating", "rejected", "preflight", "blocked", "queued", "cancelled", "running", "failed", "evaluating", "completed", "anomaly_flagged", "engineer_review", "cleared", "escalated"]
+STATES = [
+    "submitted",
+    "validating",
+    "rejected",
+    "preflight",
+    "blocked",
+    "queued",
+    "cancelled",
+    "running",
+    "failed",
+    "evaluating",
+    "completed",
+    "anomaly_flagged",
+    "engineer_review",
+    "cleared",
+    "escalated",
+]
 
 
 @click.group()
@@ -83,6 +99,7 @@ def _wait(app: Any, job_id: str, timeout: float) -> None:
     app.broker.declare()
     app.relay.drain()
     app.broker.consume(SIMULATIONS, handle, stop=stop)
+    app.relay.drain()  # the job's own events (completion, alerts)
     if _get(app, job_id)["state"] in ("queued", "running"):
         raise CliError(f"job {job_id} still waits after {timeout:g} s", ExitCode.FAILED)
 
