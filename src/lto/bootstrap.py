@@ -80,13 +80,18 @@ class Application:
 
     @cached_property
     def simulator(self) -> SimulatorPort:
-        """The simulator adapter the settings choose, built on first use (numpy/scipy load then)."""
+        """The simulator adapter the settings choose, built on first use (numpy/scipy load then).
+        ``surrogate``: the current surrogate's answers in place of physics (pipeline tests)."""
+        if self.settings.simulator == "surrogate":
+            from lto.capricorn.adapters.surrogate_simulator import SurrogateSimulator
+
+            return SurrogateSimulator(self.surrogate)
         return build_simulator(self.settings, self.array_backend)
 
     @property
     def builtin_simulator(self) -> bool:
         """True when the settings choose the built-in physics (which can draw its pictures)."""
-        return self.settings.simulator != "external"
+        return self.settings.simulator == "builtin"
 
     @property
     def model_store(self) -> LocalModelStore:
@@ -380,6 +385,8 @@ def bootstrap(settings: Settings | None = None, *, create_dirs: bool = True) -> 
         "simulator": (
             f"external: {settings.external_simulator_command}"
             if settings.simulator == "external"
+            else "the current surrogate (not physics)"
+            if settings.simulator == "surrogate"
             else f"built-in physics ({backend})"
         ),
     }

@@ -41,7 +41,7 @@ class Settings(BaseSettings):
         "journal file in data_dir (journal:PATH); a postgresql:// URL to share studies",
     )
     array_backend: ArrayBackendName = "numpy"
-    simulator: Literal["builtin", "external"] = "builtin"
+    simulator: Literal["builtin", "external", "surrogate"] = "builtin"
     external_simulator_command: str = Field(
         default="",
         description="command with {input} {output} placeholders (docs/external-simulators.md)",
