@@ -17,17 +17,19 @@ def test_help_lists_the_commands() -> None:
     assert "config" in result.output
 
 
-def test_demo_shows_both_reference_cells_and_a_rejected_job(current_model) -> None:
+def test_demo_shows_both_reference_cells_and_the_pipeline(current_model) -> None:
     result = CliRunner().invoke(cli, ["demo"], env={"COLUMNS": "160"})
     assert result.exit_code == 0, result.output
     out = result.output
     assert "ArF immersion scanner" in out
     assert "EUV scanner" in out
     assert "immersion fluid" in out
-    assert out.count(" queued:") == 2
-    assert "REJECTED (6 violations)" in out
+    # the pipeline: both real jobs reach a worker and an evaluation, the tired engineer's is
+    # rejected with every reason
+    assert out.count("preflight → queued → running → evaluating →") == 2
+    assert "tired engineer" in out and "validating → rejected" in out
     assert "must exceed the resolution limit" in out
-    assert "illegal job transition" in out
+    assert "aerial.npy" in out
     assert "Not built yet" in out
     assert "EUV 16/32" in out
     assert "community reference 0.4355" in out

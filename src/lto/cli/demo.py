@@ -1,11 +1,11 @@
 """``lto demo``: LTO's main job on embedded defaults.
 
 It grows with the product. Today it shows the domain model at work: typed quantities, the
-exposure technologies and their limits, two real litho cells (ArF immersion and EUV) in a fab,
-jobs checked against their constraint profiles and walked through the lifecycle, and the
-domain events they record; the physics of two jobs; and the surrogate's pre-flight answer for
-the same jobs beside the physics (a small surrogate is trained on the first run and kept). It
-ends by listing what is not built yet.
+exposure technologies and their limits, two real litho cells (ArF immersion and EUV) in a fab;
+the physics of two jobs; the surrogate's pre-flight answer for the same jobs beside the physics
+(a small surrogate is trained on the first run and kept); a short optimisation; and three jobs
+through the real pipeline (validation, pre-flight, a worker, evaluation). It ends by listing
+what is not built yet.
 """
 
 from __future__ import annotations
@@ -22,12 +22,8 @@ from lto.atlas import (
     PROFILES,
     TECHNOLOGIES,
     Dose,
-    IllegalTransition,
-    Job,
     JobParameters,
-    JobState,
     Length,
-    check_job,
 )
 from lto.atlas.examples import reference_fab
 from lto.bootstrap import bootstrap
@@ -41,7 +37,7 @@ if TYPE_CHECKING:
 DEMO_SAMPLES = 600  # the first run's small surrogate: a few minutes of physics on two cores
 DEMO_TRIALS = 20
 NOT_YET_BUILT = [
-    ("capricorn", "database, outbox, broker, worker and the REST API"),
+    ("capricorn", "the REST API"),
     ("acorn", "the Dash web app"),
 ]
 
@@ -121,45 +117,38 @@ def run_demo(console: Console | None = None) -> None:
         console.print("\n".join(cell.describe()), markup=False, soft_wrap=True)
     console.print(f"{fab!r}; technology mix {dict(fab.technology_mix())}", markup=False)
 
-    console.rule("Jobs through validation and the lifecycle")
-    for params in (ARF_JOB, EUV_JOB, BAD_JOB):
-        job = Job(params)
-        job.transition_to(JobState.VALIDATING)
-        violations = check_job(params)
-        if violations:
-            job.reject(violations)
-            console.print(f"[red]{job.id} REJECTED[/red] ({len(violations)} violations):")
-            for violation in violations:
-                console.print(f"    - {violation}", markup=False)
-        else:
-            job.transition_to(JobState.PREFLIGHT, reason="surrogate pre-flight: not built yet")
-            job.queue()
-            console.print(
-                f"[green]{job.id} {job.state}[/green]: λ {params.wavelength_nm:g} nm, NA {params.na:g}, "
-                f"{params.illumination} σ {params.sigma_inner}/{params.sigma}, pitch {params.pitch_nm:g} nm"
-            )
-        console.print("    events: " + ", ".join(e.name for e in job.collect_events()))
-        try:
-            job.transition_to(JobState.COMPLETED)
-        except IllegalTransition as exc:
-            console.print(f"    [dim]guarded: {escape(str(exc))}[/dim]")
-
     console.rule("Physics: imaging, resist and the focus-exposure matrix (lto.matrix)")
     simulator = app.simulator  # the one LTO_SIMULATOR chooses, wired by lto.bootstrap
     table = Table(
-        "job", "CD", "E size", "DoF", "EL%", "NILS", "MEEF", "risk", "health", "s",
+        "job",
+        "CD",
+        "E size",
+        "DoF",
+        "EL%",
+        "NILS",
+        "MEEF",
+        "risk",
+        "health",
+        "s",
         caption="CD and DoF (at 5% EL) in nm, dose to size in mJ/cm²; risk = yield risk",
-    )  # fmt: skip
+    )
     physics = {}
     for label, params in (("ArF-i 40/80", ARF_JOB), ("EUV 16/32", EUV_JOB)):
         result = physics[label] = simulator.run(label, params)
         signals = result.signals
         assert signals is not None
         table.add_row(
-            label, _num(result.cd_nm), _num(result.dose_to_size_mj_cm2), _num(result.depth_of_focus_nm, 0),
-            _num(result.exposure_latitude_pct), _num(result.nils, 2), _num(result.meef, 2),
-            f"{signals.yield_risk:.3f}", f"{signals.overall_health:.2f}", f"{result.compute.wall_time_s:.2f}",
-        )  # fmt: skip
+            label,
+            _num(result.cd_nm),
+            _num(result.dose_to_size_mj_cm2),
+            _num(result.depth_of_focus_nm, 0),
+            _num(result.exposure_latitude_pct),
+            _num(result.nils, 2),
+            _num(result.meef, 2),
+            f"{signals.yield_risk:.3f}",
+            f"{signals.overall_health:.2f}",
+            f"{result.compute.wall_time_s:.2f}",
+        )
     console.print(table)
     clip = iccad.load_clip("M1_test1")
     started = time.perf_counter()
@@ -177,6 +166,9 @@ def run_demo(console: Console | None = None) -> None:
 
     console.rule("Optimisation: dose and focus for the ArF-i job (lto.metis, Optuna)")
     show_optimisation(app, console)
+
+    console.rule("The job pipeline: validate, pre-flight, queue, worker, evaluate (lto.capricorn)")
+    show_pipeline(app, console)
 
     console.rule("Not built yet")
     for context, what in NOT_YET_BUILT:
@@ -247,10 +239,13 @@ def show_prediction(
     prediction = surrogate.evaluate(params, explain=True)
     actual = result.signals.as_dict() if result.signals else {}
     table = Table(
-        "score", "surrogate", "95% interval", "physics",
+        "score",
+        "surrogate",
+        "95% interval",
+        "physics",
         title=f"{label}: {prediction.inference_time_ms:.1f} ms (with attributions) vs {result.compute.wall_time_s:.1f} s of physics",
         caption="overall_health: the physics counts its own reliability as 1",
-    )  # fmt: skip
+    )
     for name, interval in prediction.scores.items():
         value = actual.get(name)
         shown = "—" if value is None or name == "surrogate_reliability" else f"{value:.3f}"
@@ -267,6 +262,38 @@ def show_prediction(
         console.print(f"  [yellow]run the physics[/yellow]: {escape(why)}")
     else:
         console.print("  inside the training domain; the surrogate can be trusted here")
+
+
+def show_pipeline(app: Application, console: Console) -> None:
+    """Three jobs through the real pipeline (SQLite, the in-process broker, a worker here)."""
+    from lto.capricorn.service.commands import SubmitJob
+    from lto.cli.jobs import job_view, run_until_done
+
+    submitted = [
+        (label, app.bus.handle(SubmitJob(params.model_dump(mode="json"))))
+        for label, params in (
+            ("ArF-i 40/80", ARF_JOB),
+            ("EUV 16/32", EUV_JOB),
+            ("tired engineer", BAD_JOB),
+        )
+    ]
+    run_until_done(app, [s.job_id for _, s in submitted], timeout=600)
+    for label, done in submitted:
+        view = job_view(app, done.job_id)
+        path = " → ".join(change["state"] for change in view["history"])
+        console.print(f"  {label} ({done.job_id}): {path}", markup=False)
+        for reason in view["rejection"]:
+            console.print(f"      - {reason}", markup=False)
+        if view["state"] != "rejected":
+            console.print(f"      pre-flight: {view['note']}", markup=False)
+        if view["evaluation"]:
+            for line in view["evaluation"].get("details") or ["as predicted"]:
+                console.print(f"      evaluation: {line}", markup=False)
+        if view["artifacts"]:
+            console.print(f"      artifacts: {', '.join(view['artifacts'].values())}", markup=False)
+    console.print(
+        "  more: lto jobs submit --help, lto worker, lto jobs list, lto alerts list", markup=False
+    )
 
 
 def _num(value: float | None, digits: int = 1) -> str:

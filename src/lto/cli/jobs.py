@@ -68,14 +68,20 @@ def submit(**options: Any) -> None:
     submitted = app.bus.handle(SubmitJob(values))
     if options["wait"] and submitted.state.value == "queued":
         _wait(app, submitted.job_id, options["timeout"])
-    job = _get(app, submitted.job_id)
+    job = job_view(app, submitted.job_id)
     _show(job, options["as_json"])
     if options["wait"] and job["state"] in ("failed", "anomaly_flagged"):
         raise click.exceptions.Exit(ExitCode.FAILED)
 
 
 def _wait(app: Any, job_id: str, timeout: float) -> None:
-    """Relay and run requests in this process until ``job_id`` leaves the queue."""
+    if run_until_done(app, [job_id], timeout):
+        raise CliError(f"job {job_id} still waits after {timeout:g} s", ExitCode.FAILED)
+
+
+def run_until_done(app: Any, job_ids: list[str], timeout: float) -> list[str]:
+    """Relay and run simulation requests in this process until none of ``job_ids`` is queued
+    or running (or ``timeout`` passes); the ids still waiting."""
     import threading
 
     from lto.capricorn.ports import SIMULATIONS, StopSignal
@@ -84,9 +90,12 @@ def _wait(app: Any, job_id: str, timeout: float) -> None:
     stop = StopSignal()
     deadline = time.monotonic() + timeout
 
+    def waiting() -> list[str]:
+        return [i for i in job_ids if job_view(app, i)["state"] in ("queued", "running")]
+
     def handle(message: Any) -> None:
         handler(message)
-        if _get(app, job_id)["state"] not in ("queued", "running"):
+        if not waiting():
             stop.stop()
 
     def watchdog() -> None:
@@ -95,13 +104,14 @@ def _wait(app: Any, job_id: str, timeout: float) -> None:
                 stop.stop()
             time.sleep(0.5)
 
+    if not waiting():
+        return []
     threading.Thread(target=watchdog, daemon=True).start()
     app.broker.declare()
     app.relay.drain()
     app.broker.consume(SIMULATIONS, handle, stop=stop)
-    app.relay.drain()  # the job's own events (completion, alerts)
-    if _get(app, job_id)["state"] in ("queued", "running"):
-        raise CliError(f"job {job_id} still waits after {timeout:g} s", ExitCode.FAILED)
+    app.relay.drain()  # the jobs' own events (completion, alerts)
+    return waiting()
 
 
 @jobs.command("list", epilog=JOBS_EXIT_CODES)
@@ -140,7 +150,7 @@ def show(job_id: str, as_json: bool) -> None:
     """One job: its state, history, pre-flight, result and evaluation."""
     from lto.bootstrap import bootstrap
 
-    _show(_get(bootstrap(), job_id), as_json)
+    _show(job_view(bootstrap(), job_id), as_json)
 
 
 @jobs.command("cancel", epilog=JOBS_EXIT_CODES)
@@ -229,7 +239,7 @@ def ack(alert_id: str, by: str) -> None:
     click.echo(f"{alert_id}: acknowledged by {by}")
 
 
-def _get(app: Any, job_id: str) -> dict[str, Any]:
+def job_view(app: Any, job_id: str) -> dict[str, Any]:
     with app.uow() as uow:
         job = uow.jobs.get(job_id)
         if job is None:
