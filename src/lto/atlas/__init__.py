@@ -5,6 +5,7 @@ aggregates, constraint profiles, the contracts that cross ports, the job lifecyc
 domain events.
 """
 
+from lto.atlas.alerts import Alert, Severity
 from lto.atlas.cell import LithoCell
 from lto.atlas.compounds import COMPOUNDS, CasNumber, Compound, CompoundRole, compound
 from lto.atlas.contracts import (
@@ -31,6 +32,7 @@ from lto.atlas.lifecycle import FINAL_STATES, TRANSITIONS, Job, JobState, check_
 from lto.atlas.policies import PROFILES, ConstraintProfile, Violation, check_job, constraint_profile
 from lto.atlas.technology import TECHNOLOGIES, ExposureTechnology, IlluminationShape, technology
 from lto.atlas.units import Dose, Focus, Length, NumericalAperture, PartialCoherence, Wavelength
+from lto.atlas.users import ApiKey, User, hash_key
 
 __all__ = [
     "COMPOUNDS",
@@ -39,6 +41,8 @@ __all__ = [
     "SIGNAL_NAMES",
     "TECHNOLOGIES",
     "TRANSITIONS",
+    "Alert",
+    "ApiKey",
     "CasNumber",
     "Compound",
     "CompoundRole",
@@ -63,16 +67,19 @@ __all__ = [
     "PartialCoherence",
     "Pattern",
     "ScoreInterval",
+    "Severity",
     "SimulationResult",
     "TradeoffPrediction",
     "TradeoffSignals",
     "UncertaintyFlags",
     "UnknownName",
+    "User",
     "Violation",
     "Wavelength",
     "check_job",
     "check_transition",
     "compound",
     "constraint_profile",
+    "hash_key",
     "technology",
 ]

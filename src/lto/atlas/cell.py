@@ -14,7 +14,7 @@ Invariants:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeAlias
 
 import networkx as nx
@@ -90,8 +90,48 @@ class LithoCell(Aggregate):
             raise InvariantViolated("a litho cell needs a name")
         self.id = id or new_id("cell")
         self.name = name
+        self.version = 0  # of the stored row it was read from (0: not stored); repositories own it
         self._graph: Graph = nx.MultiDiGraph()
         self.install(exposure_tool)
+
+    @classmethod
+    def restore(
+        cls,
+        *,
+        id: str,
+        name: str,
+        equipment: Iterable[Equipment],
+        streams: Iterable[MaterialStream],
+        version: int = 0,
+    ) -> LithoCell:
+        """The cell as stored, tools and streams in their stored order: no event is recorded
+        (they were when it happened). A stored graph that breaks a rule raises
+        ``InvariantViolated``, as a change would."""
+        if not name.strip():
+            raise InvariantViolated("a litho cell needs a name")
+        cell = cls.__new__(cls)
+        Aggregate.__init__(cell)
+        cell.id, cell.name, cell.version = id, name, version
+        graph: Graph = nx.MultiDiGraph()
+        for item in equipment:
+            if item.id in graph:
+                raise InvariantViolated(f"equipment id {item.id!r} appears twice in {name!r}")
+            graph.add_node(item.id, equipment=item)
+        seen: set[str] = set()
+        for stream in streams:
+            if stream.source not in graph or stream.target not in graph:
+                raise InvariantViolated(
+                    f"{stream.kind} stream {stream.id} joins equipment not in {name!r}"
+                )
+            if stream.id in seen:
+                raise InvariantViolated(f"stream id {stream.id!r} appears twice in {name!r}")
+            seen.add(stream.id)
+            graph.add_edge(stream.source, stream.target, key=stream.id, stream=stream)
+        problems = invariant_violations(graph)
+        if problems:
+            raise InvariantViolated(f"{name!r}: " + "; ".join(problems))
+        cell._graph = graph
+        return cell
 
     # --- changes --------------------------------------------------------------------------
 

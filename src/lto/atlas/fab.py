@@ -7,6 +7,7 @@ Routes may loop, because wafers return to litho for every layer; a cell may not 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 import networkx as nx
 
@@ -25,7 +26,40 @@ class Fab(Aggregate):
             raise InvariantViolated("a fab needs a name")
         self.id = id or new_id("fab")
         self.name = name
+        self.version = 0  # of the stored row it was read from (0: not stored); repositories own it
         self._graph: nx.DiGraph[str] = nx.DiGraph()
+
+    @classmethod
+    def restore(
+        cls,
+        *,
+        id: str,
+        name: str,
+        cells: Iterable[LithoCell],
+        links: Iterable[tuple[str, str]],
+        version: int = 0,
+    ) -> Fab:
+        """The fab as stored: no event is recorded (they were when it happened). Links must
+        join two distinct member cells, as ``link`` requires."""
+        if not name.strip():
+            raise InvariantViolated("a fab needs a name")
+        fab = cls.__new__(cls)
+        Aggregate.__init__(fab)
+        fab.id, fab.name, fab.version = id, name, version
+        fab._graph = nx.DiGraph()
+        for cell in cells:
+            if cell.id in fab._graph:
+                raise InvariantViolated(f"cell {cell.id!r} appears twice in fab {name!r}")
+            fab._graph.add_node(cell.id, cell=cell)
+        for upstream, downstream in links:
+            if upstream not in fab._graph or downstream not in fab._graph:
+                raise InvariantViolated(
+                    f"link {upstream!r} -> {downstream!r} names a cell not in fab {name!r}"
+                )
+            if upstream == downstream:
+                raise InvariantViolated(f"cell {upstream!r} cannot route wafers to itself")
+            fab._graph.add_edge(upstream, downstream)
+        return fab
 
     def add_cell(self, cell: LithoCell) -> None:
         if cell.id in self._graph:

@@ -1,6 +1,7 @@
 """Repositories: how the service layer reads and stores each aggregate and record, whatever the
-database. The abstract classes state the contract; ``adapters/sql_repositories.py`` implements
-it on SQLAlchemy, and the tests' fakes in memory (one test class runs against both).
+database. The abstract classes state the contract; ``adapters/sql_repositories.py`` (and
+``adapters/sql_catalog.py`` for cells, fabs, users and model versions) implements it on
+SQLAlchemy, and the tests' fakes in memory (one test class runs against both).
 
 ``add`` and ``get`` remember the aggregates they handed out (``seen``): the unit of work stores
 every change to them on commit and collects their events. Nothing is written before commit.
@@ -11,12 +12,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from lto.atlas.alerts import Alert
+from lto.atlas.cell import LithoCell
 from lto.atlas.events import DomainEvent
+from lto.atlas.fab import Fab
 from lto.atlas.lifecycle import Job, JobState
+from lto.atlas.users import ApiKey, User
 
 
 class _Identified(Protocol):
@@ -214,17 +218,112 @@ class DuplicateMessage(RuntimeError):
     """The message was already processed by this consumer (found at commit)."""
 
 
+class DuplicateName(RuntimeError):
+    """Another user already has this name (found at commit); nothing was written."""
+
+
+# --- the catalog: cells, fabs, users and model versions ---------------------------------------
+
+
+class CellRepository(AggregateRepository[LithoCell]):
+    """Litho cells, versioned like jobs (a stale copy is ``ConcurrentUpdate``). Which fab a cell
+    belongs to is the fab's to store, not the cell's."""
+
+    @abstractmethod
+    def list(self) -> list[LithoCell]:
+        """Every stored cell, by name (then id)."""
+
+
+class FabRepository(AggregateRepository[Fab]):
+    """Fabs with their cells. ``get`` loads a fab's cells through ``cells`` (so a cell is one
+    object in the unit of work, whichever way it was reached); a cell added to a fab is stored
+    with it, even if it was never added to ``cells``. A cell belongs to one fab at most: adding
+    a cell that another fab holds is ``InvariantViolated`` at commit. Adding a cell or linking
+    two counts as a change of the fab (its version moves)."""
+
+    def __init__(self, cells: CellRepository) -> None:
+        super().__init__()
+        self.cells = cells
+
+    def adopt_cells(self) -> None:
+        """Hand every seen fab's cells to ``cells``, so they are stored and their events
+        collected (the unit of work calls it before collecting)."""
+        for fab in list(self.seen.values()):
+            for cell in fab.cells:
+                if cell.id not in self.cells.seen:
+                    self.cells.add(cell)
+
+
+class UserRepository(AggregateRepository[User]):
+    """Users with their API keys (a user and its keys are stored together). Users are not
+    versioned: the last commit wins. A user whose name another has is ``DuplicateName`` at
+    commit."""
+
+    @abstractmethod
+    def by_name(self, name: str) -> User | None: ...
+
+    @abstractmethod
+    def key_by_hash(self, key_hash: str) -> ApiKey | None:
+        """The key with this hash (``lto.atlas.users.hash_key``), revoked or not: the caller
+        decides. It is the key object of its user, now seen, so a change to it (say
+        ``last_used_at``) is stored on commit."""
+
+    @abstractmethod
+    def list(self) -> list[User]:
+        """Every user, by name."""
+
+
+@dataclass(frozen=True)
+class ModelVersionRecord:
+    """A registered surrogate version as the service layer last saw it in the registry."""
+
+    name: str
+    version: str
+    status: str
+    aliases: tuple[str, ...] = ()
+    metrics: dict[str, Any] = field(default_factory=dict)
+    source: str = ""  # where the model came from: a run, an artifact URI
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+class ModelVersionRecords(ABC):
+    """The ``model_versions`` table: a mirror of the model registry (which stays the source of
+    truth), written at once in the unit of work's transaction and kept only if it commits."""
+
+    @abstractmethod
+    def upsert(self, record: ModelVersionRecord) -> ModelVersionRecord:
+        """Insert the version, or replace its status, aliases, metrics and source (its
+        ``created_at`` stays the first one's); returns what is stored. An alias names one
+        version of a model: the record's aliases are taken off the model's other versions."""
+
+    @abstractmethod
+    def get(self, name: str, version: str) -> ModelVersionRecord | None: ...
+
+    @abstractmethod
+    def list(self, name: str | None = None) -> list[ModelVersionRecord]:
+        """By model name, then oldest first (created_at, then version)."""
+
+    @abstractmethod
+    def by_alias(self, name: str, alias: str) -> ModelVersionRecord | None: ...
+
+
 __all__ = [
     "AggregateRepository",
     "AlertRepository",
     "AuditEntry",
     "BufferRow",
+    "CellRepository",
     "ConcurrentUpdate",
     "DuplicateMessage",
+    "DuplicateName",
+    "FabRepository",
     "JobPage",
     "JobRepository",
+    "ModelVersionRecord",
+    "ModelVersionRecords",
     "OutboxRow",
     "PredictionRecord",
     "RecordStore",
     "ResultRecord",
+    "UserRepository",
 ]

@@ -8,26 +8,38 @@ units of work never share an object), and versions catch concurrent updates.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from lto.atlas.alerts import Alert
+from lto.atlas.cell import LithoCell
+from lto.atlas.errors import InvariantViolated
 from lto.atlas.events import DomainEvent
+from lto.atlas.fab import Fab
 from lto.atlas.lifecycle import FINAL_STATES, Job, JobState
+from lto.atlas.users import ApiKey, User
+from lto.capricorn.adapters.cell_mapping import cell_from_dict, cell_to_dict, fab_row
 from lto.capricorn.repositories import (
     AlertRepository,
     AuditEntry,
     BufferRow,
+    CellRepository,
     ConcurrentUpdate,
     DuplicateMessage,
+    DuplicateName,
+    FabRepository,
     JobPage,
     JobRepository,
+    ModelVersionRecord,
+    ModelVersionRecords,
     OutboxRow,
     PredictionRecord,
     RecordStore,
     ResultRecord,
+    UserRepository,
 )
 from lto.capricorn.service.unit_of_work import UnitOfWork
 
@@ -46,6 +58,11 @@ class Store:
     outbox: list[dict[str, Any]] = field(default_factory=list)
     processed: set[tuple[str, str]] = field(default_factory=set)
     buffer: list[BufferRow] = field(default_factory=list)
+    # the catalog, kept as the SQL tables keep it: cells and fabs as JSON rows
+    cells: dict[str, dict[str, Any]] = field(default_factory=dict)  # cell, fab_id, version
+    fabs: dict[str, dict[str, Any]] = field(default_factory=dict)  # fab (row), version
+    users: dict[str, User] = field(default_factory=dict)
+    model_versions: dict[tuple[str, str], ModelVersionRecord] = field(default_factory=dict)
     commits: int = 0
 
 
@@ -241,6 +258,154 @@ class FakeRecordStore(RecordStore):
         return sorted(rows, key=lambda r: (r.created_at, r.job_id))[:limit]
 
 
+def _json(data: Any) -> Any:
+    """``data`` as a JSON column gives it back (and a TypeError if it is not JSON)."""
+    return json.loads(json.dumps(data))
+
+
+class FakeCellRepository(CellRepository):
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self._table = store.cells
+
+    def _get(self, id: str) -> LithoCell | None:
+        entry = self._table.get(id)
+        return None if entry is None else self._load(entry)
+
+    def _load(self, entry: dict[str, Any]) -> LithoCell:
+        cell = cell_from_dict(_json(entry["cell"]), version=entry["version"])
+        return self.seen.setdefault(cell.id, cell)
+
+    def list(self) -> list[LithoCell]:
+        entries = sorted(self._table.values(), key=lambda e: (e["cell"]["name"], e["cell"]["id"]))
+        return [self._load(e) for e in entries]
+
+    def flush(self) -> None:
+        for cell in self.seen.values():
+            data = _json(cell_to_dict(cell))
+            entry = self._table.get(cell.id)
+            if entry is None:
+                self._table[cell.id] = {"cell": data, "fab_id": None, "version": 1}
+                cell.version = 1
+            elif entry["cell"] != data:
+                if entry["version"] != cell.version:
+                    raise ConcurrentUpdate(f"cell {cell.id} was changed by another transaction")
+                cell.version += 1
+                entry.update(cell=data, version=cell.version)
+
+
+class FakeFabRepository(FabRepository):
+    def __init__(self, store: Store, cells: FakeCellRepository) -> None:
+        super().__init__(cells)
+        self._table, self._cell_rows = store.fabs, store.cells
+
+    def _members(self, fab_id: str) -> frozenset[str]:
+        return frozenset(id for id, e in self._cell_rows.items() if e["fab_id"] == fab_id)
+
+    def _get(self, id: str) -> Fab | None:
+        entry = self._table.get(id)
+        if entry is None:
+            return None
+        cells = [self.cells.get(cell_id) for cell_id in sorted(self._members(id))]
+        row = _json(entry["fab"])
+        return Fab.restore(
+            id=row["id"],
+            name=row["name"],
+            cells=[c for c in cells if c is not None],
+            links=[(a, b) for a, b in row["links"]],
+            version=entry["version"],
+        )
+
+    def flush(self) -> None:
+        self.adopt_cells()
+        self.cells.flush()
+        for fab in self.seen.values():
+            row, members = _json(fab_row(fab)), frozenset(c.id for c in fab.cells)
+            entry = self._table.get(fab.id)
+            if entry is None:
+                fab.version = 1
+            elif (entry["fab"], self._members(fab.id)) != (row, members):
+                if entry["version"] != fab.version:
+                    raise ConcurrentUpdate(f"fab {fab.id} was changed by another transaction")
+                fab.version += 1
+            else:
+                continue
+            for cell_id in members:
+                owner = self._cell_rows[cell_id]["fab_id"]
+                if owner not in (None, fab.id):
+                    raise InvariantViolated(
+                        f"a litho cell belongs to one fab at most; {cell_id} is in fab {owner}"
+                    )
+            for cell_id, cell_row in self._cell_rows.items():
+                if cell_id in members:
+                    cell_row["fab_id"] = fab.id
+                elif cell_row["fab_id"] == fab.id:
+                    cell_row["fab_id"] = None
+            self._table[fab.id] = {"fab": row, "version": fab.version}
+
+
+class FakeUserRepository(UserRepository):
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self._table = store.users
+
+    def _get(self, id: str) -> User | None:
+        found = self._table.get(id)
+        return None if found is None else copy.deepcopy(found)
+
+    def by_name(self, name: str) -> User | None:
+        found = next((u for u in self._table.values() if u.name == name), None)
+        return None if found is None else self.get(found.id)
+
+    def key_by_hash(self, key_hash: str) -> ApiKey | None:
+        owner = next(
+            (u for u in self._table.values() if any(k.key_hash == key_hash for k in u.keys)),
+            None,
+        )
+        user = None if owner is None else self.get(owner.id)
+        return None if user is None else next(k for k in user.keys if k.key_hash == key_hash)
+
+    def list(self) -> list[User]:
+        users = sorted(self._table.values(), key=lambda u: u.name)
+        return [self.seen.setdefault(u.id, copy.deepcopy(u)) for u in users]
+
+    def flush(self) -> None:
+        for user in self.seen.values():
+            if any(u.name == user.name and u.id != user.id for u in self._table.values()):
+                raise DuplicateName(f"a user named {user.name!r} already exists")
+            self._table[user.id] = copy.deepcopy(user)
+
+
+class FakeModelVersionRecords(ModelVersionRecords):
+    def __init__(self, store: Store) -> None:
+        self._table = store.model_versions
+
+    def upsert(self, record: ModelVersionRecord) -> ModelVersionRecord:
+        for key, other in self._table.items():
+            if other.name == record.name and other.version != record.version:
+                kept = tuple(a for a in other.aliases if a not in record.aliases)
+                self._table[key] = replace(other, aliases=kept)
+        stored = self._table.get((record.name, record.version))
+        if stored is not None:
+            record = replace(record, created_at=stored.created_at)
+        self._table[(record.name, record.version)] = _json_record(record)
+        return record
+
+    def get(self, name: str, version: str) -> ModelVersionRecord | None:
+        return self._table.get((name, version))
+
+    def list(self, name: str | None = None) -> list[ModelVersionRecord]:
+        found = [r for r in self._table.values() if name is None or r.name == name]
+        return sorted(found, key=lambda r: (r.name, r.created_at, r.version))
+
+    def by_alias(self, name: str, alias: str) -> ModelVersionRecord | None:
+        return next((r for r in self.list(name) if alias in r.aliases), None)
+
+
+def _json_record(record: ModelVersionRecord) -> ModelVersionRecord:
+    return replace(record, aliases=tuple(record.aliases), metrics=_json(record.metrics))
+
+
 class FakeUnitOfWork(UnitOfWork):
     """Units of work made on one ``Store`` see each other's commits, as on one database."""
 
@@ -253,6 +418,10 @@ class FakeUnitOfWork(UnitOfWork):
         self._snapshot = copy.deepcopy(self.store)
         self.jobs = FakeJobRepository(self.store)
         self.alerts = FakeAlertRepository(self.store)
+        self.cells = cells = FakeCellRepository(self.store)
+        self.fabs = FakeFabRepository(self.store, cells)
+        self.users = FakeUserRepository(self.store)
+        self.model_versions = FakeModelVersionRecords(self.store)
         self.records = FakeRecordStore(self.store)
 
     def _commit(self) -> None:

@@ -7,6 +7,12 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from lto.atlas.events import DomainEvent
+from lto.capricorn.adapters.sql_catalog import (
+    SqlCellRepository,
+    SqlFabRepository,
+    SqlModelVersionRecords,
+    SqlUserRepository,
+)
 from lto.capricorn.adapters.sql_repositories import (
     SqlAlertRepository,
     SqlJobRepository,
@@ -33,6 +39,10 @@ class SqlUnitOfWork(UnitOfWork):
         self._transaction = self._connection.begin()
         self.jobs = SqlJobRepository(self._connection)
         self.alerts = SqlAlertRepository(self._connection)
+        self.cells = cells = SqlCellRepository(self._connection)
+        self.fabs = SqlFabRepository(self._connection, cells)
+        self.users = SqlUserRepository(self._connection)
+        self.model_versions = SqlModelVersionRecords(self._connection)
         self.records = SqlRecordStore(self._connection)
 
     def _commit(self) -> None:

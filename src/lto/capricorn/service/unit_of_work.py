@@ -18,7 +18,16 @@ from typing import Any, Self
 
 from lto.atlas.events import DomainEvent
 from lto.capricorn.ports import ArtifactStore
-from lto.capricorn.repositories import AlertRepository, AuditEntry, JobRepository, RecordStore
+from lto.capricorn.repositories import (
+    AlertRepository,
+    AuditEntry,
+    CellRepository,
+    FabRepository,
+    JobRepository,
+    ModelVersionRecords,
+    RecordStore,
+    UserRepository,
+)
 
 # which field of an event names the entity it concerns, and its kind, for the audit log
 _ENTITY_FIELDS = (
@@ -26,8 +35,8 @@ _ENTITY_FIELDS = (
     ("alert_id", "alert"),
     ("optimization_id", "optimization"),
     ("model_name", "model"),
+    ("fab_id", "fab"),  # before cell_id: CellAddedToFab and CellsLinked change the fab
     ("cell_id", "cell"),
-    ("fab_id", "fab"),
 )
 _ACTOR_FIELDS = ("submitted_by", "cancelled_by", "reviewed_by", "acknowledged_by", "worker_id")
 
@@ -58,6 +67,10 @@ def audit_entries(events: list[DomainEvent], actor: str) -> list[AuditEntry]:
 class UnitOfWork(ABC):
     jobs: JobRepository
     alerts: AlertRepository
+    cells: CellRepository
+    fabs: FabRepository
+    users: UserRepository
+    model_versions: ModelVersionRecords
     records: RecordStore
 
     def __init__(
@@ -96,6 +109,9 @@ class UnitOfWork(ABC):
         events = self.collect_new_events()
         self.jobs.flush()
         self.alerts.flush()
+        self.cells.flush()
+        self.fabs.flush()
+        self.users.flush()
         self.records.add_to_outbox(events)
         self.records.add_audit(audit_entries(events, self.actor))
         self.records.flush()
@@ -128,6 +144,9 @@ class UnitOfWork(ABC):
     def _seen(self) -> Iterator[Any]:
         yield from self.jobs.seen.values()
         yield from self.alerts.seen.values()
+        self.fabs.adopt_cells()  # a cell added to a fab is stored, and its events sent, with it
+        yield from self.cells.seen.values()
+        yield from self.fabs.seen.values()
 
     @abstractmethod
     def _begin(self) -> None: ...
