@@ -27,7 +27,8 @@ def test_demo_shows_both_reference_cells_and_the_pipeline(current_model) -> None
     # the pipeline: both real jobs reach a worker and an evaluation, the tired engineer's is
     # rejected with every reason
     assert out.count("preflight → queued → running → evaluating →") == 2
-    assert "tired engineer" in out and "validating → rejected" in out
+    assert "tired engineer" in out
+    assert "validating → rejected" in out
     assert "must exceed the resolution limit" in out
     assert "aerial.npy" in out
     assert "Not built yet" in out

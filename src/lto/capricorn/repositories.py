@@ -63,7 +63,7 @@ class JobPage:
 
 class JobRepository(AggregateRepository[Job]):
     @abstractmethod
-    def list(
+    def page(
         self,
         *,
         state: JobState | None = None,

@@ -126,7 +126,7 @@ def list_jobs(state: str | None, submitted_by: str | None, limit: int, as_json: 
 
     app = bootstrap()
     with app.uow() as uow:
-        page = uow.jobs.list(
+        page = uow.jobs.page(
             state=JobState(state) if state else None, submitted_by=submitted_by, limit=limit
         )
         rows = [_summary(job) for job in page.jobs]

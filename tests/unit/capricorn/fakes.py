@@ -117,7 +117,7 @@ class FakeJobRepository(JobRepository):
     def _seen_copy(self, job: Job) -> Job:
         return self.seen.setdefault(job.id, self._with_result(_copy(job)))
 
-    def list(
+    def page(
         self,
         *,
         state: JobState | None = None,

@@ -150,12 +150,12 @@ class UnitOfWorkContract:
         seen, cursor = [], None
         with make_uow() as uow:
             while True:
-                page = uow.jobs.list(after=cursor, limit=3)
+                page = uow.jobs.page(after=cursor, limit=3)
                 seen.extend(j.id for j in page.jobs)
                 cursor = page.next_cursor
                 if cursor is None:
                     break
-            alice = uow.jobs.list(submitted_by="alice", limit=50).jobs
+            alice = uow.jobs.page(submitted_by="alice", limit=50).jobs
             counts = uow.jobs.count_by_state()
         assert seen == [j.id for j in expected]
         assert {j.parameters.submitted_by for j in alice} == {"alice"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from lto.atlas.alerts import Alert
 from lto.atlas.contracts import JobParameters
@@ -11,6 +11,10 @@ from lto.atlas.lifecycle import Job, JobState, StateChange
 from lto.atlas.policies import Violation, infer_profile_name
 
 
+@overload
+def utc(value: datetime) -> datetime: ...
+@overload
+def utc(value: None) -> None: ...
 def utc(value: datetime | None) -> datetime | None:
     """SQLite returns stored times naive; they were written in UTC."""
     if value is None:
@@ -59,7 +63,7 @@ def change_rows(job: Job, start: int = 0) -> list[dict[str, Any]]:
 
 
 def job_from_rows(row: Any, changes: list[Any], result: dict[str, Any] | None) -> Job:
-    history = [StateChange(JobState(c.state), utc(c.at), c.reason) for c in changes]  # type: ignore[arg-type]
+    history = [StateChange(JobState(c.state), utc(c.at), c.reason) for c in changes]
     return Job.restore(
         JobParameters.model_validate(row.parameters),
         id=row.id,
@@ -101,7 +105,7 @@ def alert_from_row(row: Any) -> Alert:
         source=row.source,
         message=row.message,
         job_id=row.job_id,
-        fired_at=utc(row.fired_at),  # type: ignore[arg-type]
+        fired_at=utc(row.fired_at),
         acknowledged_by=row.acknowledged_by,
         acknowledged_at=utc(row.acknowledged_at),
         version=row.version,

@@ -177,7 +177,7 @@ def _key_from_row(row: Any) -> ApiKey:
         prefix=row.prefix,
         key_hash=row.key_hash,
         scopes=tuple(row.scopes),
-        created_at=utc(row.created_at),  # type: ignore[arg-type]
+        created_at=utc(row.created_at),
         last_used_at=utc(row.last_used_at),
         revoked_at=utc(row.revoked_at),
     )
@@ -215,7 +215,7 @@ class SqlUserRepository(UserRepository):
                 name=row.name,
                 email=row.email,
                 role=row.role,
-                created_at=utc(row.created_at),  # type: ignore[arg-type]
+                created_at=utc(row.created_at),
                 disabled=row.disabled,
                 keys=keys[row.id],
             )
@@ -268,7 +268,7 @@ def _record_from_row(row: Any) -> ModelVersionRecord:
         aliases=tuple(row.aliases),
         metrics=dict(row.metrics),
         source=row.source,
-        created_at=utc(row.created_at),  # type: ignore[arg-type]
+        created_at=utc(row.created_at),
     )
 
 

@@ -79,7 +79,7 @@ class SqlJobRepository(JobRepository):
             jobs.append(self.seen.setdefault(job.id, job))
         return jobs
 
-    def list(
+    def page(
         self,
         *,
         state: JobState | None = None,
@@ -104,7 +104,7 @@ class SqlJobRepository(JobRepository):
         jobs = self._load(rows[:limit])
         more = len(rows) > limit
         cursor = (utc(rows[limit - 1].submitted_at), rows[limit - 1].id) if more else None
-        return JobPage(jobs, cursor)  # type: ignore[arg-type]
+        return JobPage(jobs, cursor)
 
     def count_by_state(self) -> dict[str, int]:
         t = orm.jobs
@@ -218,9 +218,9 @@ class SqlRecordStore(RecordStore):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
         self._locks = connection.dialect.name == "postgresql"
-        self._pending: list[Callable[[], None]] = []
+        self._pending: list[Callable[[], object]] = []
 
-    def _later(self, write: Callable[[], None]) -> None:
+    def _later(self, write: Callable[[], object]) -> None:
         self._pending.append(write)
 
     def flush(self) -> None:
@@ -249,7 +249,7 @@ class SqlRecordStore(RecordStore):
         return [
             PredictionRecord(
                 id=r.id,
-                created_at=utc(r.created_at),  # type: ignore[arg-type]
+                created_at=utc(r.created_at),
                 model_version=r.model_version,
                 parameters=r.parameters,
                 prediction=r.prediction,
@@ -285,7 +285,7 @@ class SqlRecordStore(RecordStore):
         r = self._db.execute(select(t).where(t.c.job_id == job_id)).first()
         if r is None:
             return None
-        return ResultRecord(r.job_id, utc(r.created_at), r.simulator, r.result, r.artifacts)  # type: ignore[arg-type]
+        return ResultRecord(r.job_id, utc(r.created_at), r.simulator, r.result, r.artifacts)
 
     # audit
     def add_audit(self, entries: Sequence[AuditEntry]) -> None:
@@ -307,7 +307,7 @@ class SqlRecordStore(RecordStore):
                 r.action,
                 r.entity_type,
                 r.entity_id,
-                r.event_id,  # type: ignore[arg-type]
+                r.event_id,
                 r.detail,
             )
             for r in rows
@@ -388,7 +388,7 @@ class SqlRecordStore(RecordStore):
         if since is not None:
             query = query.where(t.c.created_at >= since)
         rows = self._db.execute(query.order_by(t.c.created_at, t.c.job_id).limit(limit))
-        return [BufferRow(r.job_id, utc(r.created_at), r.model_version, r.row) for r in rows]  # type: ignore[arg-type]
+        return [BufferRow(r.job_id, utc(r.created_at), r.model_version, r.row) for r in rows]
 
 
 __all__ = ["SqlAlertRepository", "SqlJobRepository", "SqlRecordStore"]

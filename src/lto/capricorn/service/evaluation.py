@@ -10,10 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lto.atlas.contracts import SimulationResult, TradeoffPrediction
+from lto.atlas.contracts import SignalName, SimulationResult, TradeoffPrediction
 from lto.capricorn.service.preflight import PreflightPolicy
 
-LEARNED = ("resolution_vs_dof", "yield_risk", "speed_vs_accuracy", "cost_vs_fidelity")
+LEARNED: tuple[SignalName, ...] = (
+    "resolution_vs_dof",
+    "yield_risk",
+    "speed_vs_accuracy",
+    "cost_vs_fidelity",
+)
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,8 @@ def evaluate(
         reason = result.window_reason or "the physics reports no tradeoff scores"
         return Evaluation(["window"], [f"nothing to score: {reason}"])
     actual = result.signals.as_dict()
-    anomalous, details = [], []
+    anomalous: list[str] = []
+    details: list[str] = []
     scores: dict[str, dict[str, float | None]] = {}
     for name in LEARNED:
         entry: dict[str, float | None] = {"actual": actual[name]}
