@@ -119,3 +119,27 @@ def test_export_buffer_writes_a_dataset_train_can_read(tmp_path) -> None:  # typ
     data = load_dataset(tmp_path / "buffer.parquet")
     assert len(data.frame) == 1
     assert data.frame["status"].tolist() == ["ok"]
+
+
+def test_preflight_answers_with_the_current_surrogate(current_model) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("jobs", "submit", *JOB, "--dose", "44", "--json")
+    assert code == 0, err
+    job = json.loads(out)
+    assert job["state"] in ("queued", "blocked")
+    assert current_model.name in job["note"]
+
+
+def test_the_alternative_search_runs_on_the_current_surrogate(current_model) -> None:  # type: ignore[no-untyped-def]
+    """A blocked job's suggestion: metis's short search over the surrogate, nothing stored."""
+    from lto.bootstrap import bootstrap
+    from tests.unit.capricorn.jobs import a_job
+
+    app = bootstrap()
+    job = a_job(dose_mj_cm2=30.0)
+    found = app._alternative(job, [("yield_risk", "<=", 0.5), ("overall_health", ">=", 0.3)])
+    if found is not None:  # whatever it suggests must be predicted to meet the bounds
+        predicted = app.preflight.evaluate(found).scores
+        assert predicted["yield_risk"].mean <= 0.5
+        assert predicted["overall_health"].mean >= 0.3
+        assert (found.na, found.pitch_nm) == (job.na, job.pitch_nm)
+    assert not (app.settings.data_dir / "studies.journal").exists()
