@@ -36,6 +36,9 @@ BINDINGS: dict[str, tuple[str, ...]] = {
     SIMULATIONS: ("SimulationRequested",),
     NOTIFICATIONS: ("#",),
 }
+# queue → the most messages it keeps (the oldest dropped beyond): nothing may grow without bound
+# when its consumer (the API's live views) is not running
+MAX_LENGTHS: dict[str, int] = {NOTIFICATIONS: 10_000}
 
 
 def dead_letter_queue(queue: str) -> str:
@@ -164,6 +167,7 @@ __all__ = [
     "DEAD_LETTER_EXCHANGE",
     "DELIVERY_LIMIT",
     "EXCHANGE",
+    "MAX_LENGTHS",
     "NOTIFICATIONS",
     "SIMULATIONS",
     "ArtifactStore",

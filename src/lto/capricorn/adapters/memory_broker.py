@@ -19,7 +19,7 @@ from typing import Any
 from lto.capricorn.ports import (
     BINDINGS,
     DELIVERY_LIMIT,
-    NOTIFICATIONS,
+    MAX_LENGTHS,
     Broker,
     BrokerUnavailable,
     Handler,
@@ -55,7 +55,6 @@ class _Queue:
 
 # Queues capped (drop-head), as the RabbitMQ adapter declares them: notifications only; a
 # job queue never drops a job.
-MAX_LENGTHS: dict[str, int] = {NOTIFICATIONS: 10_000}
 
 
 class InMemoryBroker(Broker):
@@ -194,4 +193,4 @@ class InMemoryBroker(Broker):
             self._lock.notify_all()
 
 
-__all__ = ["MAX_LENGTHS", "InMemoryBroker", "routing_matches"]
+__all__ = ["InMemoryBroker", "routing_matches"]

@@ -49,7 +49,7 @@ from lto.capricorn.ports import (
     DEAD_LETTER_EXCHANGE,
     DELIVERY_LIMIT,
     EXCHANGE,
-    NOTIFICATIONS,
+    MAX_LENGTHS,
     Broker,
     BrokerError,
     BrokerUnavailable,
@@ -65,7 +65,6 @@ logger = logging.getLogger(__name__)
 
 # Queues capped by default: notifications are for people looking now; when nobody reads them
 # the oldest go (drop-head) rather than the broker filling its disk. Jobs are never dropped.
-MAX_LENGTHS: dict[str, int] = {NOTIFICATIONS: 10_000}
 
 _TICK_S = 0.2  # how long the consumer's I/O loop waits at most before looking at ``stop``
 _IDLE_S = 1.0  # ``on_idle`` period
@@ -633,4 +632,4 @@ class _Consumer:
             worker.join()
 
 
-__all__ = ["MAX_LENGTHS", "RabbitMqBroker"]
+__all__ = ["RabbitMqBroker"]

@@ -136,18 +136,20 @@ class SqlJobRepository(JobRepository):
                 job.version = 1
             else:
                 old_row, old_changes = stored
-                if row != old_row:
-                    self._update(job, row)
+                if changed := {k: v for k, v in row.items() if old_row.get(k) != v}:
+                    self._update(job, changed)
                 if len(job.history) > old_changes:
                     self._db.execute(insert(orm.job_state_changes), change_rows(job, old_changes))
             self._stored[job.id] = (row, len(job.history))
 
-    def _update(self, job: Job, row: dict[str, Any]) -> None:
+    def _update(self, job: Job, changed: dict[str, Any]) -> None:
+        """Only the changed columns: a state change should not resend the parameters and the
+        prediction (JSON documents) every time."""
         t = orm.jobs
         done = self._db.execute(
             update(t)
             .where(t.c.id == job.id, t.c.version == job.version)
-            .values(**row, version=job.version + 1)
+            .values(**changed, version=job.version + 1)
         )
         if done.rowcount != 1:
             raise ConcurrentUpdate(
