@@ -111,14 +111,14 @@ def test_down_to_nothing_and_up_again(url: str) -> None:
 
 
 def test_current_and_up_to_date(url: str) -> None:
-    assert migrations.head() == "0001"
+    assert migrations.head() == "0002"
     assert migrations.current(url) is None
     assert not migrations.is_up_to_date(url)
     migrations.upgrade(url)
-    assert migrations.current(url) == "0001"
+    assert migrations.current(url) == "0002"
     assert migrations.is_up_to_date(url)
     migrations.upgrade(url)  # again: nothing to do
-    assert migrations.current(url) == "0001"
+    assert migrations.current(url) == "0002"
 
 
 def test_a_missing_sqlite_file_is_not_created_by_asking(tmp_path: Path) -> None:
@@ -134,12 +134,12 @@ def test_a_failing_migration_leaves_the_database_as_it_was(url: str, tmp_path: P
     shutil.copytree(
         migrations.migrations_path(), scripts, ignore=shutil.ignore_patterns("__pycache__")
     )
-    (scripts / "versions" / "2026_12_04_0002_broken.py").write_text(
+    (scripts / "versions" / "2099_01_01_0099_broken.py").write_text(
         '"""broken"""\n'
         "import sqlalchemy as sa\n"
         "from alembic import op\n\n"
-        'revision = "0002"\n'
-        'down_revision = "0001"\n'
+        'revision = "0099"\n'
+        f'down_revision = "{migrations.head()}"\n'
         "branch_labels = None\n"
         "depends_on = None\n\n\n"
         "def upgrade():\n"

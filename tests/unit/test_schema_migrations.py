@@ -30,7 +30,7 @@ def test_the_migrations_are_found_and_packaged() -> None:
     names = sorted(p.name for p in (folder / "versions").glob("*.py"))
     assert names[0] == "2026_12_03_0001_initial_schema.py"
     assert all(re.fullmatch(r"\d{4}_\d\d_\d\d_\w+\.py", name) for name in names)
-    assert migrations.head() == "0001"
+    assert migrations.head() == "0002"
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     wheel = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]
     assert wheel["force-include"]["migrations"] == "lto/capricorn/migrations"

@@ -23,6 +23,32 @@ ROLES = ("engineer", "operator", "admin", "service")
 KEY_PREFIX = "lto_"
 PREFIX_LENGTH = 8
 
+# What a key or token may be allowed to do. ``*:read`` sees, ``*:write`` changes, and
+# ``models:admin`` trains, promotes and rolls back the production surrogate.
+SCOPES = (
+    "jobs:read",
+    "jobs:write",
+    "tradeoffs:read",
+    "optimisations:read",
+    "optimisations:write",
+    "models:read",
+    "models:admin",
+    "alerts:read",
+    "alerts:write",
+    "ingest:write",
+    "cells:read",
+    "cells:write",
+)
+_READ = tuple(s for s in SCOPES if s.endswith(":read"))
+# What each role may ask for (a key or a token gets these, or fewer).
+ROLE_SCOPES: dict[str, tuple[str, ...]] = {
+    "engineer": (*_READ, "jobs:write", "optimisations:write", "alerts:write"),
+    "operator": (*_READ, "jobs:write", "optimisations:write", "alerts:write", "ingest:write",
+                 "cells:write"),
+    "admin": SCOPES,
+    "service": SCOPES,
+}  # fmt: skip
+
 
 def hash_key(plaintext: str) -> str:
     """The stored form of a key's secret: its SHA-256, in hex."""
@@ -65,6 +91,7 @@ class User:
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     disabled: bool = False
     keys: list[ApiKey] = field(default_factory=list)
+    password_hash: str | None = None  # how it is hashed (Argon2) is the service layer's choice
 
     def __post_init__(self) -> None:
         if not self.name.strip():
@@ -85,8 +112,15 @@ class User:
         if not wanted:
             raise InvalidValue("api_key.scopes", "must name at least one scope")
         for scope in wanted:
-            if scope.split() != [scope]:
-                raise InvalidValue("api_key.scopes", "a scope is one word", scope)
+            if scope not in SCOPES:
+                raise InvalidValue("api_key.scopes", f"must be among {', '.join(SCOPES)}", scope)
+        beyond = [s for s in wanted if s not in self.allowed_scopes]
+        if beyond:
+            raise InvalidValue(
+                "api_key.scopes",
+                f"a {self.role} may hold {', '.join(self.allowed_scopes)} only",
+                ", ".join(beyond),
+            )
         secret = KEY_PREFIX + secrets.token_urlsafe(32)
         key = ApiKey(
             id=new_id("key"),
@@ -113,6 +147,15 @@ class User:
         return key
 
     @property
+    def allowed_scopes(self) -> tuple[str, ...]:
+        return ROLE_SCOPES[self.role]
+
+    def set_password_hash(self, password_hash: str) -> None:
+        if self.disabled:
+            raise InvariantViolated(f"user {self.name!r} is disabled: no new password")
+        self.password_hash = password_hash
+
+    @property
     def active_keys(self) -> list[ApiKey]:
         return [k for k in self.keys if k.active]
 
@@ -121,4 +164,4 @@ class User:
         self.disabled = True
 
 
-__all__ = ["KEY_PREFIX", "ROLES", "ApiKey", "User", "hash_key"]
+__all__ = ["KEY_PREFIX", "ROLES", "ROLE_SCOPES", "SCOPES", "ApiKey", "User", "hash_key"]

@@ -222,6 +222,54 @@ class DuplicateName(RuntimeError):
     """Another user already has this name (found at commit); nothing was written."""
 
 
+# --- idempotency keys (the API's creating POSTs) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """One caller's use of one Idempotency-Key: the request it came with (method, path and a
+    hash of the body) and, once answered, the answer. ``resource_id`` is reserved up front (the
+    id the request creates), so a request whose process died after creating it can be
+    recognised when the key is tried again."""
+
+    owner: str
+    key: str
+    method: str
+    path: str
+    request_hash: str
+    state: str  # "in_flight" | "done"
+    created_at: datetime
+    resource_id: str | None = None
+    status_code: int | None = None
+    response: dict[str, Any] | None = None
+
+
+class IdempotencyStore(ABC):
+    """Writes at once, inside the unit of work's transaction (not deferred to commit)."""
+
+    @abstractmethod
+    def reserve(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+        """Insert ``record`` (in flight); None if it went in, else the record already there."""
+
+    @abstractmethod
+    def take_over(self, record: IdempotencyRecord, *, stale_before: datetime) -> bool:
+        """Restart an in-flight record older than ``stale_before`` (its process died) with
+        ``record``'s time; whether it was (another caller may have taken it first)."""
+
+    @abstractmethod
+    def complete(
+        self, owner: str, key: str, status_code: int, response: dict[str, Any]
+    ) -> None: ...
+
+    @abstractmethod
+    def release(self, owner: str, key: str) -> None:
+        """Forget an in-flight key (its request failed on our side: the caller may retry)."""
+
+    @abstractmethod
+    def purge(self, before: datetime) -> int:
+        """Delete keys created before ``before``; how many."""
+
+
 # --- the catalog: cells, fabs, users and model versions ---------------------------------------
 
 
@@ -317,6 +365,8 @@ __all__ = [
     "DuplicateMessage",
     "DuplicateName",
     "FabRepository",
+    "IdempotencyRecord",
+    "IdempotencyStore",
     "JobPage",
     "JobRepository",
     "ModelVersionRecord",

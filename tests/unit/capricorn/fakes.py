@@ -31,6 +31,8 @@ from lto.capricorn.repositories import (
     DuplicateMessage,
     DuplicateName,
     FabRepository,
+    IdempotencyRecord,
+    IdempotencyStore,
     JobPage,
     JobRepository,
     ModelVersionRecord,
@@ -63,6 +65,7 @@ class Store:
     fabs: dict[str, dict[str, Any]] = field(default_factory=dict)  # fab (row), version
     users: dict[str, User] = field(default_factory=dict)
     model_versions: dict[tuple[str, str], ModelVersionRecord] = field(default_factory=dict)
+    idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
     commits: int = 0
 
 
@@ -406,6 +409,40 @@ def _json_record(record: ModelVersionRecord) -> ModelVersionRecord:
     return replace(record, aliases=tuple(record.aliases), metrics=_json(record.metrics))
 
 
+class FakeIdempotencyStore(IdempotencyStore):
+    def __init__(self, store: Store) -> None:
+        self.keys = store.idempotency
+
+    def reserve(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+        found = self.keys.get((record.owner, record.key))
+        if found is None:
+            self.keys[record.owner, record.key] = record
+        return found
+
+    def take_over(self, record: IdempotencyRecord, *, stale_before: datetime) -> bool:
+        found = self.keys.get((record.owner, record.key))
+        if found is None or found.state != "in_flight" or found.created_at >= stale_before:
+            return False
+        self.keys[record.owner, record.key] = replace(found, created_at=record.created_at)
+        return True
+
+    def complete(self, owner: str, key: str, status_code: int, response: dict[str, Any]) -> None:
+        found = self.keys[owner, key]
+        self.keys[owner, key] = replace(
+            found, state="done", status_code=status_code, response=_json(response)
+        )
+
+    def release(self, owner: str, key: str) -> None:
+        if (found := self.keys.get((owner, key))) is not None and found.state == "in_flight":
+            del self.keys[owner, key]
+
+    def purge(self, before: datetime) -> int:
+        old = [k for k, r in self.keys.items() if r.created_at < before]
+        for k in old:
+            del self.keys[k]
+        return len(old)
+
+
 class FakeUnitOfWork(UnitOfWork):
     """Units of work made on one ``Store`` see each other's commits, as on one database."""
 
@@ -423,6 +460,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.users = FakeUserRepository(self.store)
         self.model_versions = FakeModelVersionRecords(self.store)
         self.records = FakeRecordStore(self.store)
+        self.idempotency = FakeIdempotencyStore(self.store)
 
     def _commit(self) -> None:
         self.store.commits += 1

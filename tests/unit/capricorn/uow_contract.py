@@ -6,6 +6,7 @@ units of work on one fresh, empty database)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +14,12 @@ import pytest
 from lto.atlas.alerts import Alert
 from lto.atlas.errors import InvariantViolated
 from lto.atlas.lifecycle import Job, JobState
-from lto.capricorn.repositories import ConcurrentUpdate, DuplicateMessage, ResultRecord
+from lto.capricorn.repositories import (
+    ConcurrentUpdate,
+    DuplicateMessage,
+    IdempotencyRecord,
+    ResultRecord,
+)
 from lto.capricorn.service.unit_of_work import UnitOfWork
 from tests.unit.capricorn.jobs import a_job
 
@@ -190,6 +196,56 @@ class UnitOfWorkContract:
             with pytest.raises(DuplicateMessage):  # noqa: PT012 - at once, or on commit
                 uow.records.mark_processed("simulations", "ev-1", now)
                 uow.commit()
+
+    def test_an_idempotency_key_is_reserved_once_then_answered(self, make_uow: Factory) -> None:
+        now = datetime.now(UTC)
+        first = IdempotencyRecord(
+            "user-1", "k-1", "POST", "/api/v1/jobs", "h1", "in_flight", now, resource_id="job-1"
+        )
+        with make_uow() as uow:
+            assert uow.idempotency.reserve(first) is None
+            uow.commit()
+        with make_uow() as uow:
+            again = uow.idempotency.reserve(replace(first, request_hash="h2"))
+            assert again is not None
+            assert (again.request_hash, again.state, again.resource_id) == (
+                "h1",
+                "in_flight",
+                "job-1",
+            )
+            assert uow.idempotency.reserve(replace(first, owner="user-2")) is None  # per caller
+            uow.idempotency.complete("user-1", "k-1", 201, {"id": "job-1"})
+            uow.commit()
+        with make_uow() as uow:
+            done = uow.idempotency.reserve(first)
+            assert done is not None
+            assert (done.state, done.status_code, done.response) == ("done", 201, {"id": "job-1"})
+            uow.idempotency.release("user-1", "k-1")  # a finished key is not released
+            assert uow.idempotency.purge(now - timedelta(hours=1)) == 0
+            assert uow.idempotency.purge(now + timedelta(seconds=1)) == 2
+            uow.commit()
+        with make_uow() as uow:
+            assert uow.idempotency.reserve(first) is None
+
+    def test_a_stale_in_flight_key_is_taken_over_once(self, make_uow: Factory) -> None:
+        then = datetime.now(UTC) - timedelta(minutes=10)
+        record = IdempotencyRecord("u", "k", "POST", "/p", "h", "in_flight", then)
+        with make_uow() as uow:
+            uow.idempotency.reserve(record)
+            uow.commit()
+        now = datetime.now(UTC)
+        with make_uow() as uow:
+            assert not uow.idempotency.take_over(replace(record, created_at=now), stale_before=then)
+            assert uow.idempotency.take_over(
+                replace(record, created_at=now), stale_before=now - timedelta(minutes=5)
+            )
+            assert not uow.idempotency.take_over(  # the first to take it over has it now
+                replace(record, created_at=now), stale_before=now - timedelta(minutes=5)
+            )
+            uow.idempotency.release("u", "k")
+            uow.commit()
+        with make_uow() as uow:
+            assert uow.idempotency.reserve(record) is None
 
     def test_alerts_fire_and_are_acknowledged_once(self, make_uow: Factory) -> None:
         alert = Alert("warning", "drift", "PSI 0.3")

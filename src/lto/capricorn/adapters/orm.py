@@ -172,6 +172,7 @@ users = Table(
     Column("role", String(32), nullable=False),
     Column("created_at", Time, nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
+    Column("password_hash", String(200)),  # Argon2; None: this user signs in with keys only
     UniqueConstraint("name"),
 )
 
@@ -229,6 +230,7 @@ idempotency_keys = Table(
     Column("path", String(400), nullable=False),
     Column("request_hash", String(64), nullable=False),
     Column("state", String(16), nullable=False),  # in_flight | done
+    Column("resource_id", Id),  # the id the request creates, reserved before it runs
     Column("status_code", Integer),
     Column("response", Json),
     Column("created_at", Time, nullable=False),
@@ -253,6 +255,53 @@ training_buffer = Table(
     Index(None, "created_at"),
 )
 
+optimisations = Table(
+    "optimisations",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("state", String(16), nullable=False),  # queued | running | completed | failed
+    Column("created_at", Time, nullable=False),
+    Column("started_at", Time),
+    Column("finished_at", Time),
+    Column("request", Json, nullable=False),  # the problem as asked
+    Column("progress", Json),  # trials done, best so far
+    Column("result", Json),
+    Column("error", Text),
+    Index(None, "created_at", "id"),
+    Index(None, "owner"),
+)
+
+ingested_results = Table(
+    "ingested_results",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("received_at", Time, nullable=False),
+    Column("source", String(200), nullable=False),  # the simulator or system that sent it
+    Column("submitted_by", String(200), nullable=False),
+    Column("parameters", Json, nullable=False),
+    Column("result", Json, nullable=False),
+    Index(None, "received_at"),
+)
+
+yield_records = Table(
+    "yield_records",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("received_at", Time, nullable=False),
+    Column("measured_at", Time, nullable=False),
+    Column("lot_id", String(100), nullable=False),
+    Column("wafer_id", String(100), nullable=False),
+    Column("layer", String(100), nullable=False),
+    Column("yield_fraction", Float, nullable=False),
+    Column("record", Json, nullable=False),  # the whole validated measurement
+    Column("job_id", Id),
+    Column("cell_id", Id),
+    Column("submitted_by", String(200), nullable=False),
+    UniqueConstraint("lot_id", "wafer_id", "layer"),
+    Index(None, "measured_at"),
+)
+
 __all__ = [
     "NAMING_CONVENTION",
     "alerts",
@@ -260,15 +309,18 @@ __all__ = [
     "audit_log",
     "fabs",
     "idempotency_keys",
+    "ingested_results",
     "job_results",
     "job_state_changes",
     "jobs",
     "litho_cells",
     "metadata",
     "model_versions",
+    "optimisations",
     "outbox",
     "processed_messages",
     "tradeoff_predictions",
     "training_buffer",
     "users",
+    "yield_records",
 ]

@@ -154,6 +154,7 @@ def _user_row(user: User) -> dict[str, Any]:
         "role": user.role,
         "created_at": user.created_at,
         "disabled": user.disabled,
+        "password_hash": user.password_hash,
     }
 
 
@@ -218,6 +219,7 @@ class SqlUserRepository(UserRepository):
                 created_at=utc(row.created_at),
                 disabled=row.disabled,
                 keys=keys[row.id],
+                password_hash=row.password_hash,
             )
             self._stored[user.id] = (_user_row(user), {k.id: _key_row(k) for k in user.keys})
             users.append(self.seen.setdefault(user.id, user))

@@ -13,6 +13,7 @@ from lto.capricorn.adapters.sql_catalog import (
     SqlModelVersionRecords,
     SqlUserRepository,
 )
+from lto.capricorn.adapters.sql_idempotency import SqlIdempotencyStore
 from lto.capricorn.adapters.sql_repositories import (
     SqlAlertRepository,
     SqlJobRepository,
@@ -44,6 +45,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.users = SqlUserRepository(self._connection)
         self.model_versions = SqlModelVersionRecords(self._connection)
         self.records = SqlRecordStore(self._connection)
+        self.idempotency = SqlIdempotencyStore(self._connection)
 
     def _commit(self) -> None:
         assert self._transaction is not None, "commit outside `with uow:`"

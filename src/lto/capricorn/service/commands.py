@@ -10,6 +10,7 @@ from typing import Any, Literal
 @dataclass(frozen=True)
 class SubmitJob:
     parameters: Mapping[str, Any]  # raw: the contract is checked by the handler
+    job_id: str | None = None  # reserved by the caller (the API's idempotency key), else new
 
 
 @dataclass(frozen=True)

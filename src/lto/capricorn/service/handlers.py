@@ -63,7 +63,7 @@ def submit_job(command: SubmitJob, uow: UnitOfWork, preflight: Preflight) -> Sub
     decision = None if violations else preflight.check(parameters)
     with uow:
         uow.actor = parameters.submitted_by
-        job = Job(parameters)
+        job = Job(parameters, id=command.job_id)
         uow.jobs.add(job)
         job.start_validation()
         if violations:

@@ -23,6 +23,7 @@ from lto.capricorn.repositories import (
     AuditEntry,
     CellRepository,
     FabRepository,
+    IdempotencyStore,
     JobRepository,
     ModelVersionRecords,
     RecordStore,
@@ -72,6 +73,7 @@ class UnitOfWork(ABC):
     users: UserRepository
     model_versions: ModelVersionRecords
     records: RecordStore
+    idempotency: IdempotencyStore
 
     def __init__(
         self,
