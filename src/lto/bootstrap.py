@@ -18,8 +18,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any
 
+    from fastapi import FastAPI
     from sqlalchemy import Engine
 
+    from lto.capricorn.api.config import ApiConfig
     from lto.capricorn.ports import ArtifactStore, Broker
     from lto.capricorn.service.messagebus import MessageBus
     from lto.capricorn.service.monitoring import Monitor
@@ -320,10 +322,99 @@ class Application:
         worst = report.findings[0] if report.findings else None
         return (report.worst, f"{worst.kind} {worst.name}" if worst else "nothing")
 
+    # --- the REST API -------------------------------------------------------------------------
+
+    def api_config(self) -> ApiConfig:
+        from lto.capricorn.api.config import ApiConfig
+
+        s = self.settings
+        return ApiConfig(
+            jwt_secret=s.jwt_secret or api_secret(s.data_dir),
+            jwt_ttl_s=s.api_token_ttl_s,
+            cors_origins=tuple(o.strip() for o in s.cors_origins.split(",") if o.strip()),
+            rate_limit_per_minute=s.api_rate_limit_per_minute,
+            max_body_bytes=s.api_max_body_bytes,
+            max_active_jobs_per_user=s.api_max_active_jobs_per_user,
+            docs=s.api_docs,
+            tls=s.api_tls,
+        )
+
+    def api(self) -> FastAPI:
+        """The REST API over this application's services."""
+        from lto.capricorn.api import create_app
+
+        return create_app(self, self.api_config())
+
+    def component_health(self) -> dict[str, dict[str, Any]]:
+        """Each component's state, never raising: what failed is what the report says."""
+        return {
+            "database": self._database_health(),
+            "broker": _normalised(self._guarded(lambda: self.broker.health())),
+            "simulator": _normalised(self._guarded(self._simulator_health)),
+            "model store": self._model_store_health(),
+        }
+
+    @staticmethod
+    def _guarded(check: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        try:
+            return check()
+        except Exception as exc:
+            return {"status": "down", "error": f"{type(exc).__name__}: {exc}"}
+
+    def _database_health(self) -> dict[str, Any]:
+        from sqlalchemy import text
+
+        from lto.capricorn.adapters.database import describe
+
+        where = describe(self.settings.database_url)
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            return {"status": "down", "database": where, "error": type(exc).__name__}
+        return {"status": "ok", "database": where}
+
+    def _simulator_health(self) -> dict[str, Any]:
+        health = getattr(self.simulator, "health", None)
+        return health() if callable(health) else {"status": "ok", "simulator": "external"}
+
+    def _model_store_health(self) -> dict[str, Any]:
+        folder = self.model_store.current_path()
+        if folder is None:
+            return {"status": "degraded", "current": None, "note": "no surrogate trained yet"}
+        return {"status": "ok", "current": folder.name}
+
     def simulator_with(self, physics: PhysicsSettings) -> SimulatorPort:
         """The chosen simulator, with ``physics`` as the built-in engine's settings (its array
         backend is always the one the settings resolved). The external simulator ignores them."""
         return build_simulator(self.settings, self.array_backend, physics)
+
+
+def _normalised(report: dict[str, Any]) -> dict[str, Any]:
+    """Adapters say "unavailable"; the API says "down"."""
+    status = report.get("status")
+    if status not in ("ok", "degraded", "down"):
+        report = report | {"status": "down"}
+    return report
+
+
+def api_secret(data_dir: Path) -> str:
+    """The embedded API's signing secret: made once, kept in ``data_dir/api-secret`` (0600)."""
+    import secrets
+
+    path = data_dir / "api-secret"
+    try:
+        found = path.read_text().strip()
+        if len(found) >= 32:
+            return found
+    except OSError:
+        pass
+    ensure_data_dir(data_dir)
+    secret = secrets.token_hex(32)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secret)
+    return secret
 
 
 def latest_drift_psi(data_dir: Path, model_version: str) -> float | None:

@@ -48,12 +48,42 @@ class Settings(BaseSettings):
     )
     external_simulator_timeout_s: float = Field(default=600.0, gt=0)
     api_url: str = "http://127.0.0.1:8000"
+    api_key: str = Field(default="", description="the key `lto` commands use to call the API")
+    jwt_secret: str = Field(
+        default="",
+        description="signs bearer tokens and cursors (32+ characters); a random one kept in "
+        "data_dir/api-secret when empty (set it when several API processes share a database)",
+    )
+    cors_origins: str = Field(default="", description="comma-separated origins allowed to call")
+    api_docs: bool = Field(default=True, description="serve /docs and /openapi.json")
+    api_tls: bool = Field(default=False, description="served behind TLS: send HSTS")
+    api_rate_limit_per_minute: int = Field(default=1200, ge=1)
+    api_max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    api_max_active_jobs_per_user: int = Field(default=500, ge=1)
+    api_token_ttl_s: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("data_dir", mode="after")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _long_secret(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _explicit_origins(cls, value: str) -> str:
+        for origin in (o.strip() for o in value.split(",") if o.strip()):
+            if origin == "*":
+                raise ValueError("list the origins explicitly; '*' is refused")
+            if not origin.startswith(("http://", "https://")):
+                raise ValueError(f"{origin!r} is not an origin like https://lto.example.com")
+        return value
 
     @field_validator("database_url")
     @classmethod

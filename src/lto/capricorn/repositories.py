@@ -70,12 +70,19 @@ class JobRepository(AggregateRepository[Job]):
         submitted_by: str | None = None,
         after: tuple[datetime, str] | None = None,
         limit: int = 50,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> JobPage:
         """Newest first (submitted_at, then id, descending): keyset pagination, so a page
-        never repeats or skips a job while others are being submitted."""
+        never repeats or skips a job while others are being submitted. ``since`` and ``until``
+        bound submitted_at (inclusive, exclusive)."""
 
     @abstractmethod
     def count_by_state(self) -> dict[str, int]: ...
+
+    @abstractmethod
+    def count_unfinished(self, submitted_by: str) -> int:
+        """Jobs of this submitter not yet in a final state (the API's per-user quota)."""
 
     @abstractmethod
     def finished_since(self, since: datetime) -> int:

@@ -127,6 +127,8 @@ class FakeJobRepository(JobRepository):
         submitted_by: str | None = None,
         after: tuple[datetime, str] | None = None,
         limit: int = 50,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> JobPage:
         jobs = sorted(
             self._table.table.values(), key=lambda j: (j.submitted_at, j.id), reverse=True
@@ -137,6 +139,8 @@ class FakeJobRepository(JobRepository):
             if (state is None or j.state is state)
             and (submitted_by is None or j.parameters.submitted_by == submitted_by)
             and (after is None or (j.submitted_at, j.id) < after)
+            and (since is None or j.submitted_at >= since)
+            and (until is None or j.submitted_at < until)
         ]
         page = [self._seen_copy(j) for j in jobs[:limit]]
         cursor = (page[-1].submitted_at, page[-1].id) if len(jobs) > limit else None
@@ -147,6 +151,13 @@ class FakeJobRepository(JobRepository):
         for job in self._table.table.values():
             counts[job.state.value] = counts.get(job.state.value, 0) + 1
         return counts
+
+    def count_unfinished(self, submitted_by: str) -> int:
+        return sum(
+            1
+            for j in self._table.table.values()
+            if j.parameters.submitted_by == submitted_by and j.state not in _FINISHED
+        )
 
     def finished_since(self, since: datetime) -> int:
         return sum(

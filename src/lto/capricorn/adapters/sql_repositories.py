@@ -86,6 +86,8 @@ class SqlJobRepository(JobRepository):
         submitted_by: str | None = None,
         after: tuple[datetime, str] | None = None,
         limit: int = 50,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> JobPage:
         t = orm.jobs
         query = select(t)
@@ -93,6 +95,10 @@ class SqlJobRepository(JobRepository):
             query = query.where(t.c.state == state.value)
         if submitted_by is not None:
             query = query.where(t.c.submitted_by == submitted_by)
+        if since is not None:
+            query = query.where(t.c.submitted_at >= since)
+        if until is not None:
+            query = query.where(t.c.submitted_at < until)
         if after is not None:
             at, last = after
             query = query.where(
@@ -110,6 +116,13 @@ class SqlJobRepository(JobRepository):
         t = orm.jobs
         query = select(t.c.state, func.count()).group_by(t.c.state)
         return {str(state): int(count) for state, count in self._db.execute(query).all()}
+
+    def count_unfinished(self, submitted_by: str) -> int:
+        t = orm.jobs
+        query = select(func.count()).where(
+            t.c.submitted_by == submitted_by, t.c.state.not_in(_FINISHED)
+        )
+        return int(self._db.execute(query).scalar_one())
 
     def finished_since(self, since: datetime) -> int:
         t = orm.jobs

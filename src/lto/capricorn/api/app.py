@@ -1,0 +1,65 @@
+"""The FastAPI application: ``create_app(services, config)``. The composition root passes the
+services (``lto.bootstrap.Application``); ``lto serve`` runs the result under uvicorn."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from lto import __version__
+from lto.capricorn.api import observability, problems
+from lto.capricorn.api.auth import Authenticator
+from lto.capricorn.api.config import ApiConfig
+from lto.capricorn.api.idempotency import HEADER, Idempotency
+from lto.capricorn.api.middleware import BodyLimit, RateLimit, RequestContext, SecurityHeaders
+from lto.capricorn.api.pagination import Cursors
+from lto.capricorn.api.routes import ROUTERS
+from lto.capricorn.api.services import ApiServices
+
+DESCRIPTION = """\
+LTO's service: submit lithography jobs through the pipeline (contract, policy, surrogate
+pre-flight, physics on the workers), predict tradeoffs in milliseconds, optimise process
+settings, manage the surrogate, watch alerts and drift.
+
+Authenticate with an API key (`X-API-Key: lto_…`) or a bearer token from `POST
+/api/v1/auth/token`. Creating POSTs need an `Idempotency-Key` header. Errors are problem
+details (RFC 9457) that name the field at fault.
+"""
+
+
+def create_app(services: ApiServices, config: ApiConfig) -> FastAPI:
+    app = FastAPI(
+        title="LTO - Lithography Tradeoff Optimizer",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url="/docs" if config.docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if config.docs else None,
+    )
+    app.state.services = services
+    app.state.config = config
+    app.state.authenticator = Authenticator(services.uow, config)
+    app.state.idempotency = Idempotency(services.uow, config)
+    app.state.cursors = Cursors(config.jwt_secret)
+    app.state.metrics = metrics = observability.ApiMetrics()
+    problems.install(app)  # its catch-all middleware first: innermost
+    app.add_middleware(BodyLimit, config=config)
+    app.add_middleware(RateLimit, config=config)
+    if config.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(config.cors_origins),
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "X-API-Key", HEADER, "Content-Type", "X-Request-ID"],
+            expose_headers=["Retry-After", "X-Request-ID", "Location", "Idempotent-Replayed"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeaders, config=config)
+    app.add_middleware(RequestContext, observe=metrics.observe)  # outermost
+    for router in ROUTERS:
+        app.include_router(router)
+    app.include_router(observability.router)
+    return app
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,74 @@
+"""FastAPI dependencies: the services, the caller, and scope checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from lto.capricorn.api.auth import Authenticator, Principal
+from lto.capricorn.api.config import ApiConfig
+from lto.capricorn.api.idempotency import Idempotency
+from lto.capricorn.api.pagination import Cursors
+from lto.capricorn.api.services import ApiServices
+
+
+def get_services(request: Request) -> ApiServices:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+def get_config(request: Request) -> ApiConfig:
+    return request.app.state.config  # type: ignore[no-any-return]
+
+
+def get_idempotency(request: Request) -> Idempotency:
+    return request.app.state.idempotency  # type: ignore[no-any-return]
+
+
+def get_cursors(request: Request) -> Cursors:
+    return request.app.state.cursors  # type: ignore[no-any-return]
+
+
+def get_principal(request: Request) -> Principal:
+    authenticator: Authenticator = request.app.state.authenticator
+    principal = authenticator.authenticate(request.headers)
+    request.state.user = principal.name  # for the access log
+    request.scope.setdefault("state", {})["user"] = principal.name
+    return principal
+
+
+def require(scope: str) -> Callable[..., Principal]:
+    """A dependency: the caller, who must hold ``scope`` (401 without credentials, 403
+    without the scope)."""
+
+    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        principal.require(scope)
+        return principal
+
+    check.__name__ = f"require_{scope.replace(':', '_')}"
+    return check
+
+
+Services = Annotated[ApiServices, Depends(get_services)]
+Config = Annotated[ApiConfig, Depends(get_config)]
+IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]
+CursorsDep = Annotated[Cursors, Depends(get_cursors)]
+AnyPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def scoped(scope: str) -> Any:
+    """``Annotated[Principal, Depends(require(scope))]`` for route signatures."""
+    return Annotated[Principal, Depends(require(scope))]
+
+
+__all__ = [
+    "AnyPrincipal",
+    "Config",
+    "CursorsDep",
+    "IdempotencyDep",
+    "Services",
+    "get_principal",
+    "require",
+    "scoped",
+]
