@@ -50,6 +50,10 @@ ROLE_SCOPES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
 def hash_key(plaintext: str) -> str:
     """The stored form of a key's secret: its SHA-256, in hex."""
     return hashlib.sha256(plaintext.encode()).hexdigest()
@@ -118,7 +122,7 @@ class User:
         if beyond:
             raise InvalidValue(
                 "api_key.scopes",
-                f"a {self.role} may hold {', '.join(self.allowed_scopes)} only",
+                f"{_article(self.role)} {self.role} may hold {', '.join(self.allowed_scopes)} only",
                 ", ".join(beyond),
             )
         secret = KEY_PREFIX + secrets.token_urlsafe(32)

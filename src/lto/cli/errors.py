@@ -125,8 +125,10 @@ def _service_error(exc: BaseException) -> CliError | None:
         if isinstance(exc, BrokerError):
             return CliError(f"broker: {exc} (LTO_BROKER_URL)", ExitCode.ENVIRONMENT)
     if "lto.capricorn.repositories" in sys.modules:
-        from lto.capricorn.repositories import ConcurrentUpdate
+        from lto.capricorn.repositories import ConcurrentUpdate, DuplicateName
 
+        if isinstance(exc, DuplicateName):
+            return CliError(str(exc), ExitCode.BAD_INPUT)
         if isinstance(exc, ConcurrentUpdate):
             return CliError(f"{exc}: try again", ExitCode.FAILED)
     if "lto.capricorn.adapters.migrations" in sys.modules:

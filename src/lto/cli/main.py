@@ -6,11 +6,13 @@ from typing import Any
 import click
 
 from lto import __version__
+from lto.cli.accounts import keys, users
 from lto.cli.db import db
 from lto.cli.errors import EXIT_CODES_HELP, GuardedGroup
 from lto.cli.jobs import alerts, jobs
 from lto.cli.layout import layout_options
 from lto.cli.options import job_options, output_options, physics_options
+from lto.cli.serve import serve
 from lto.cli.service import scheduler, worker
 
 DRIFT_EXIT_CODES = (
@@ -383,6 +385,9 @@ cli.add_command(jobs)
 cli.add_command(alerts)
 cli.add_command(worker)
 cli.add_command(scheduler)
+cli.add_command(serve)
+cli.add_command(users)
+cli.add_command(keys)
 
 
 def main() -> None:

@@ -3,6 +3,10 @@ services (``lto.bootstrap.Application``); ``lto serve`` runs the result under uv
 
 from __future__ import annotations
 
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -27,8 +31,30 @@ details (RFC 9457) that name the field at fault.
 """
 
 
+def _lifespan(services: ApiServices) -> object:
+    """While the app serves: this process's outbox relay, so the events its requests commit
+    (a job queued) reach the broker at once."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        relay = threading.Thread(
+            target=services.relay.run, args=(stop,), name="outbox-relay", daemon=True
+        )
+        relay.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            services.relay.notify()
+            relay.join(timeout=10)
+
+    return lifespan
+
+
 def create_app(services: ApiServices, config: ApiConfig) -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan(services),  # type: ignore[arg-type]
         title="LTO - Lithography Tradeoff Optimizer",
         version=__version__,
         description=DESCRIPTION,

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from lto.atlas.users import KEY_PREFIX, ApiKey, User, hash_key
+from lto.atlas.users import (
+    KEY_PREFIX,
+    ApiKey,
+    User,
+    _article,
+    hash_key,
+)
 from lto.capricorn.api.config import ApiConfig
 from lto.capricorn.api.problems import Problem
 from lto.capricorn.service.unit_of_work import UnitOfWorkFactory
@@ -155,7 +161,7 @@ class Authenticator:
         if beyond:
             raise Problem(
                 403,
-                f"a {user.role} may not hold {', '.join(beyond)} (allowed: {', '.join(allowed)})",
+                f"{_article(user.role)} {user.role} may not hold {', '.join(beyond)} (allowed: {', '.join(allowed)})",
                 kind="missing-scope",
             )
         now = int(time.time())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 
@@ -57,11 +57,6 @@ CursorsDep = Annotated[Cursors, Depends(get_cursors)]
 AnyPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def scoped(scope: str) -> Any:
-    """``Annotated[Principal, Depends(require(scope))]`` for route signatures."""
-    return Annotated[Principal, Depends(require(scope))]
-
-
 __all__ = [
     "AnyPrincipal",
     "Config",
@@ -70,5 +65,4 @@ __all__ = [
     "Services",
     "get_principal",
     "require",
-    "scoped",
 ]

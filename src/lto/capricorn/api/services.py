@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from lto.capricorn.ports import ArtifactStore, Broker
     from lto.capricorn.service.messagebus import MessageBus
+    from lto.capricorn.service.outbox import OutboxRelay
     from lto.capricorn.service.unit_of_work import UnitOfWork
 
 
@@ -20,6 +21,9 @@ class ApiServices(Protocol):
 
     @property
     def broker(self) -> Broker: ...
+
+    @property
+    def relay(self) -> OutboxRelay: ...
 
     @property
     def artifacts(self) -> ArtifactStore: ...

@@ -11,22 +11,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from lto.atlas.contracts import JobParameters
 from lto.atlas.lifecycle import Job, JobState
 from lto.capricorn.api.auth import Principal
-from lto.capricorn.api.deps import Config, CursorsDep, IdempotencyDep, Services, scoped
+from lto.capricorn.api.deps import Config, CursorsDep, IdempotencyDep, Services, require
 from lto.capricorn.api.problems import Problem
 from lto.capricorn.api.views import API, JobOut, JobPageOut, job_out, job_summary
 from lto.capricorn.service.commands import CancelJob, ReviewJob, SubmitJob
 
 router = APIRouter(prefix=f"{API}/jobs", tags=["jobs"])
 
-Reader = scoped("jobs:read")
-Writer = scoped("jobs:write")
+Reader = Annotated[Principal, Depends(require("jobs:read"))]
+Writer = Annotated[Principal, Depends(require("jobs:write"))]
 
 
 class JobSubmission(JobParameters):
