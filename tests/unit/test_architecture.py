@@ -51,6 +51,7 @@ VIOLATIONS = [
     ("capricorn-deps", "lto/capricorn/_bad.py", "import lto.acorn"),
     ("acorn-http-only", "lto/acorn/_bad.py", "import lto.capricorn"),
     ("acorn-http-only", "lto/acorn/_bad.py", "import sqlalchemy"),
+    ("client-http-only", "lto/client/_bad.py", "import lto.capricorn"),
 ]
 
 
