@@ -20,7 +20,7 @@ from sqlalchemy import Connection, event
 
 from lto.capricorn.adapters import orm
 from lto.capricorn.adapters.database import database_url, make_engine
-from lto.capricorn.adapters.migrations import engine_options
+from lto.capricorn.adapters.migrations import VERSION_TABLE, engine_options
 
 config = context.config
 target_metadata = orm.metadata
@@ -40,6 +40,7 @@ def _options(url: str) -> dict[str, Any]:
     sqlite = url.startswith("sqlite")
     return {
         "target_metadata": target_metadata,
+        "version_table": VERSION_TABLE,
         "compare_type": True,
         "render_as_batch": sqlite,
         # BEGIN IMMEDIATE … COMMIT around the whole run: SQLite's DDL is transactional

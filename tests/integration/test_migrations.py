@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from lto.capricorn.adapters import migrations, orm
 from lto.capricorn.adapters.database import database_url, make_engine
-from lto.capricorn.adapters.migrations import DatabaseError
+from lto.capricorn.adapters.migrations import VERSION_TABLE, DatabaseError
 
 POSTGRES = os.environ.get(
     "LTO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -52,7 +52,9 @@ def drift(url: str) -> list[object]:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "version_table": VERSION_TABLE}
+            )
             return list(compare_metadata(context, orm.metadata))
     finally:
         engine.dispose()
@@ -95,7 +97,7 @@ def declared_names() -> dict[str, set[str]]:
 def test_the_migrated_schema_equals_the_tables(url: str) -> None:
     migrations.upgrade(url)
     assert drift(url) == []
-    assert table_names(url) == {*orm.metadata.tables, "alembic_version"}
+    assert table_names(url) == {*orm.metadata.tables, VERSION_TABLE}
     # the naming convention's names, on both databases (unnamed SQLite indexes would differ)
     assert reflected_names(url) == declared_names()
 
@@ -103,7 +105,7 @@ def test_the_migrated_schema_equals_the_tables(url: str) -> None:
 def test_down_to_nothing_and_up_again(url: str) -> None:
     migrations.upgrade(url)
     migrations.downgrade(url, "base")
-    assert table_names(url) == {"alembic_version"}
+    assert table_names(url) == {VERSION_TABLE}
     assert migrations.current(url) is None
     migrations.upgrade(url)
     assert drift(url) == []
@@ -160,7 +162,7 @@ def test_a_database_from_a_newer_lto_is_left_alone(url: str) -> None:
     migrations.upgrade(url)
     engine = make_engine(url)
     with engine.begin() as connection:
-        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+        connection.exec_driver_sql("UPDATE lto_schema_version SET version_num = '9999'")
     engine.dispose()
     with pytest.raises(DatabaseError, match="revision '9999', which this version of LTO"):
         migrations.upgrade(url)
@@ -186,3 +188,22 @@ def test_a_sqlite_file_that_cannot_be_written_is_a_database_error(tmp_path: Path
     with pytest.raises(DatabaseError, match="a-file") as info:
         migrations.upgrade(f"sqlite:///{blocker / 'sub' / 'lto.db'}")
     assert "LTO_DATABASE_URL" in str(info.value)
+
+
+def test_optuna_studies_in_the_same_database_leave_the_schema_alone(url: str) -> None:
+    """LTO_STUDY_STORAGE defaults to the PostgreSQL database: Optuna's own Alembic revision
+    must not be taken for LTO's (nor LTO's for Optuna's), in either order."""
+    if not url.startswith("postgresql"):
+        pytest.skip("studies share the database on PostgreSQL only")
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.create_study(storage=url, study_name="before").optimize(
+        lambda t: t.suggest_float("x", 0, 1), 2
+    )
+    migrations.upgrade(url)
+    assert migrations.is_up_to_date(url)
+    optuna.create_study(storage=url, study_name="after").optimize(
+        lambda t: t.suggest_float("x", 0, 1), 2
+    )
+    assert migrations.current(url) == migrations.head()

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from lto.capricorn.adapters import orm
+from lto.capricorn.adapters.migrations import VERSION_TABLE
 from lto.cli import cli
 from lto.cli.errors import ExitCode
 
@@ -26,15 +27,15 @@ def database() -> str:
 def test_upgrade_makes_the_tables_and_a_second_run_does_nothing() -> None:
     first = CliRunner().invoke(cli, ["db", "upgrade"])
     assert first.exit_code == 0, first.output
-    assert first.output == f"database {database()} at revision 0001 (head)\n"
+    assert first.output == f"database {database()} at revision 0002 (head)\n"
     engine = sa.create_engine(database())
     tables = set(sa.inspect(engine).get_table_names())
     engine.dispose()
-    assert tables == {*orm.metadata.tables, "alembic_version"}
+    assert tables == {*orm.metadata.tables, VERSION_TABLE}
 
     second = CliRunner().invoke(cli, ["db", "upgrade"])
     assert second.exit_code == 0, second.output
-    assert second.output == f"database {database()} already at head (revision 0001)\n"
+    assert second.output == f"database {database()} already at head (revision 0002)\n"
 
 
 def test_current_says_where_the_database_is() -> None:
@@ -44,7 +45,7 @@ def test_current_says_where_the_database_is() -> None:
     assert not (data_dir() / "lto.db").exists()  # asking creates nothing
     CliRunner().invoke(cli, ["db", "upgrade"])
     after = CliRunner().invoke(cli, ["db", "current"])
-    assert after.output == f"database {database()} at revision 0001 (head)\n"
+    assert after.output == f"database {database()} at revision 0002 (head)\n"
 
 
 def one_line_error(args: list[str], env: dict[str, str] | None = None) -> str:
@@ -86,7 +87,7 @@ def test_a_database_from_a_newer_lto_is_exit_code_3() -> None:
     assert CliRunner().invoke(cli, ["db", "upgrade"]).exit_code == 0
     engine = sa.create_engine(database())
     with engine.begin() as connection:
-        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+        connection.exec_driver_sql("UPDATE lto_schema_version SET version_num = '9999'")
     engine.dispose()
     for command in ("upgrade", "current"):
         line = one_line_error(["db", command])

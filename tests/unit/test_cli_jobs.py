@@ -62,7 +62,7 @@ def test_queued_jobs_can_be_cancelled_once() -> None:
     assert "cancelled" in out
     code, _, err = run("jobs", "cancel", job_id)
     assert code == 2
-    assert "illegal job transition cancelled -> cancelled" in err
+    assert "is cancelled already" in err
 
 
 def test_bad_input_names_the_field_and_stores_nothing() -> None:
@@ -80,11 +80,38 @@ def test_bad_input_names_the_field_and_stores_nothing() -> None:
 def test_a_policy_violation_is_stored_as_rejected_with_every_reason() -> None:
     code, out, _ = run("jobs", "submit", *JOB[:-4], "--grid", "60", "--cd", "50", "--pitch", "100",
                        "--dose", "44", "--json")  # fmt: skip
-    assert code == 0
+    assert code == 2  # stored, with its reasons, but the job as asked is bad input
     job = json.loads(out)
     assert job["state"] == "rejected"
     assert any("pitch_nm" in r for r in job["rejection"])
     assert any("grid_size_nm" in r for r in job["rejection"])
+
+
+def test_who_reviews_or_acknowledges_must_have_a_name() -> None:
+    for args in (
+        ("jobs", "review", "job-x", "escalate", "--by", " "),
+        ("alerts", "ack", "alert-x", "--by", ""),
+        ("jobs", "cancel", "job-x", "--by", ""),
+    ):
+        code, _, err = run(*args)
+        assert code == 2, args
+        assert "--by" in err and "must name someone" in err
+
+
+def test_a_worker_taking_over_a_running_job_is_in_its_history() -> None:
+    from lto.atlas.lifecycle import Job, JobState
+    from tests.unit.capricorn.jobs import a_job
+
+    job = Job(a_job())
+    job.start_validation()
+    job.pass_validation()
+    job.record_preflight(None, "")
+    job.queue()
+    job.start("w1")
+    job.start("w2")
+    assert job.state is JobState.RUNNING
+    assert job.attempts == 2
+    assert "taken over by worker w2 from w1 (attempt 2)" in job.history[-1].reason
 
 
 def test_an_unreachable_database_is_one_line() -> None:

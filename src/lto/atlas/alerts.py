@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from lto.atlas.aggregate import Aggregate
-from lto.atlas.errors import InvariantViolated
+from lto.atlas.errors import InvalidValue, InvariantViolated
 from lto.atlas.events import AlertAcknowledged, AlertFired
 from lto.atlas.identity import new_id
 
@@ -69,6 +69,9 @@ class Alert(Aggregate):
         return self.acknowledged_at is None
 
     def acknowledge(self, by: str) -> None:
+        if not by.strip():
+            raise InvalidValue("acknowledged_by", "must name who acknowledges it", by)
+        by = by.strip()
         if not self.active:
             raise InvariantViolated(
                 f"alert {self.id} was already acknowledged by {self.acknowledged_by}"

@@ -38,11 +38,14 @@ class InvariantViolated(DomainError):
 class IllegalTransition(DomainError):
     """A job was asked to move between two states the lifecycle does not connect."""
 
-    def __init__(self, current: object, requested: object, allowed: list[str]) -> None:
+    def __init__(
+        self, current: object, requested: object, allowed: list[str], why: str = ""
+    ) -> None:
         self.current = current
         self.requested = requested
         options = ", ".join(allowed) if allowed else "none: it is a final state"
         super().__init__(
-            f"illegal job transition {current} -> {requested}; from {current} the allowed "
+            why
+            or f"illegal job transition {current} -> {requested}; from {current} the allowed "
             f"next states are: {options}"
         )

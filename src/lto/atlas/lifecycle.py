@@ -17,7 +17,7 @@ from typing import Any
 
 from lto.atlas.aggregate import Aggregate
 from lto.atlas.contracts import JobParameters
-from lto.atlas.errors import IllegalTransition
+from lto.atlas.errors import IllegalTransition, InvalidValue
 from lto.atlas.events import (
     AnomalyFlagged,
     JobBlocked,
@@ -80,6 +80,13 @@ TRANSITIONS: Mapping[JobState, frozenset[JobState]] = MappingProxyType(
     }
 )
 FINAL_STATES = frozenset(state for state, nexts in TRANSITIONS.items() if not nexts)
+
+
+def _actor(name: str, field: str) -> str:
+    """Who did it, as the audit log will say; never blank."""
+    if not name.strip():
+        raise InvalidValue(field, "must name who does it", name)
+    return name.strip()
 
 
 def check_transition(current: JobState, requested: JobState) -> None:
@@ -233,6 +240,17 @@ class Job(Aggregate):
         )
 
     def cancel(self, by: str) -> None:
+        by = _actor(by, "cancelled_by")
+        if JobState.CANCELLED not in TRANSITIONS[self.state]:
+            why = (
+                f"job {self.id} is cancelled already"
+                if self.state is JobState.CANCELLED
+                else f"job {self.id} is running on worker {self.worker_id or '?'} "
+                "(running -> cancelled is not allowed): too late to cancel"
+                if self.state is JobState.RUNNING
+                else f"job {self.id} is {self.state.value}: only a queued job can be cancelled"
+            )
+            raise IllegalTransition(self.state, JobState.CANCELLED, [], why)
         self.transition_to(JobState.CANCELLED, reason=f"cancelled by {by}")
         self.record(JobCancelled(job_id=self.id, cancelled_by=by))
 
@@ -241,6 +259,15 @@ class Job(Aggregate):
         it back (the broker redelivered its request), and the attempt count says so."""
         if self.state is not JobState.RUNNING:
             self.transition_to(JobState.RUNNING, reason=f"worker {worker_id}")
+        else:  # not a new state, but the history shows who runs it now
+            self.history.append(
+                StateChange(
+                    JobState.RUNNING,
+                    datetime.now(UTC),
+                    f"taken over by worker {worker_id} from {self.worker_id or '?'} "
+                    f"(attempt {self.attempts + 1})",
+                )
+            )
         self.worker_id = worker_id
         self.attempts += 1
         self.record(SimulationStarted(job_id=self.id, worker_id=worker_id, attempt=self.attempts))
@@ -268,6 +295,7 @@ class Job(Aggregate):
         self.record(JobCompleted(job_id=self.id, summary=summary))
 
     def start_review(self, by: str) -> None:
+        by = _actor(by, "reviewed_by")
         self.transition_to(JobState.ENGINEER_REVIEW, reason=f"review by {by}")
         self.reviewed_by = by
         self.record(JobReviewed(job_id=self.id, decision="started", reviewed_by=by))
@@ -279,6 +307,7 @@ class Job(Aggregate):
         self._decide(JobState.ESCALATED, "escalated", by, note)
 
     def _decide(self, state: JobState, decision: str, by: str, note: str) -> None:
+        by = _actor(by, "reviewed_by")
         self.transition_to(state, reason=note or f"{decision} by {by}")
         self.reviewed_by, self.review_note = by, note
         self.record(JobReviewed(job_id=self.id, decision=decision, reviewed_by=by, note=note))

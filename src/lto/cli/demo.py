@@ -85,6 +85,7 @@ BAD_JOB = JobParameters(
 def run_demo(console: Console | None = None) -> None:
     console = console or Console()
     app = bootstrap()
+    app.engine  # noqa: B018 - a database that cannot be used is said now, not after training
     console.rule("[bold]LTO demo: embedded defaults")
     for port, adapter in app.components.items():
         console.print(f"  {port:<21} {adapter}", markup=False)

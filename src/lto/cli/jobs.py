@@ -19,9 +19,19 @@ from lto.cli.errors import CliError, ExitCode
 from lto.cli.options import job_options
 
 JOBS_EXIT_CODES = (
-    "Exit codes: 0 done; 1 the job failed or was flagged (--wait); 2 bad input (flags, "
-    "parameters, an unknown job); 3 environment (LTO_DATABASE_URL, LTO_BROKER_URL)."
+    "Exit codes: 0 done; 1 pre-flight blocked the job, or (--wait) it failed or was flagged; "
+    "2 bad input (flags, parameters, a job the profile rejects, an unknown job); "
+    "3 environment (LTO_DATABASE_URL, LTO_BROKER_URL)."
 )
+
+
+def _someone(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--by``: whoever it is must have a name (the audit log keeps it)."""
+    if value is not None and not value.strip():
+        raise click.BadParameter("must name someone, not be empty", param=param)
+    return value.strip() if value is not None else None
+
+
 STATES = [
     "submitted",
     "validating",
@@ -70,12 +80,27 @@ def submit(**options: Any) -> None:
         _wait(app, submitted.job_id, options["timeout"])
     job = job_view(app, submitted.job_id)
     _show(job, options["as_json"])
+    if job["state"] == "rejected":
+        raise click.exceptions.Exit(ExitCode.BAD_INPUT)
+    if job["state"] == "blocked":
+        raise click.exceptions.Exit(ExitCode.FAILED)
     if options["wait"] and job["state"] in ("failed", "anomaly_flagged"):
         raise click.exceptions.Exit(ExitCode.FAILED)
 
 
 def _wait(app: Any, job_id: str, timeout: float) -> None:
-    if run_until_done(app, [job_id], timeout):
+    from lto.capricorn.ports import BrokerError
+
+    try:
+        waiting = run_until_done(app, [job_id], timeout)
+    except BrokerError as exc:
+        raise CliError(
+            f"job {job_id} is queued (stored, with its request in the outbox), but the broker "
+            f"cannot be reached to run it now: {exc}. It runs once a worker reaches the broker "
+            "(LTO_BROKER_URL); do not submit it again.",
+            ExitCode.ENVIRONMENT,
+        ) from None
+    if waiting:
         raise CliError(f"job {job_id} still waits after {timeout:g} s", ExitCode.FAILED)
 
 
@@ -155,7 +180,7 @@ def show(job_id: str, as_json: bool) -> None:
 
 @jobs.command("cancel", epilog=JOBS_EXIT_CODES)
 @click.argument("job_id")
-@click.option("--by", default="cli", show_default=True, help="Who cancels it.")
+@click.option("--by", default="cli", show_default=True, callback=_someone, help="Who cancels it.")
 def cancel(job_id: str, by: str) -> None:
     """Cancel a queued job (a running one cannot be)."""
     from lto.bootstrap import bootstrap
@@ -167,11 +192,12 @@ def cancel(job_id: str, by: str) -> None:
 
 @jobs.command("review", epilog=JOBS_EXIT_CODES)
 @click.argument("job_id")
-@click.argument("decision", type=click.Choice(["start", "clear", "escalate"]))
-@click.option("--by", required=True, help="The engineer reviewing it.")
+@click.argument("decision", type=click.Choice(["start", "clear", "escalate"]), metavar="DECISION")
+@click.option("--by", required=True, callback=_someone, help="The engineer reviewing it.")
 @click.option("--note", default="", help="Why (kept in the audit log).")
 def review(job_id: str, decision: str, by: str, note: str) -> None:
-    """Review a flagged job: start, clear (a false alarm) or escalate (a real problem)."""
+    """Review a flagged job: DECISION is start, clear (a false alarm) or escalate (a real
+    problem)."""
     from lto.bootstrap import bootstrap
     from lto.capricorn.service.commands import ReviewJob
 
@@ -229,7 +255,7 @@ def list_alerts(everything: bool, limit: int) -> None:
 
 @alerts.command("ack")
 @click.argument("alert_id")
-@click.option("--by", required=True, help="Who acknowledges it.")
+@click.option("--by", required=True, callback=_someone, help="Who acknowledges it.")
 def ack(alert_id: str, by: str) -> None:
     """Acknowledge an alert."""
     from lto.bootstrap import bootstrap
@@ -286,7 +312,9 @@ def _show(view: dict[str, Any], as_json: bool) -> None:
         click.echo(f"  {change['at'][:19]}  {change['state']}{reason}")
     for reason in view["rejection"]:
         click.echo(f"  rejected: {reason}")
-    if view["note"]:
+    if view["attempts"] > 1:
+        click.echo(f"  attempts: {view['attempts']} (last on worker {view['worker']})")
+    if view["note"] and not view["rejection"]:
         click.echo(f"  pre-flight / note: {view['note']}")
     if view["alternative"]:
         click.echo(f"  try instead: {json.dumps(view['alternative'])}")
@@ -296,8 +324,13 @@ def _show(view: dict[str, Any], as_json: bool) -> None:
     if view["result"]:
         r = view["result"]
         click.echo(
-            f"  result: CD {r.get('cd_nm')} nm, DoF {r.get('depth_of_focus_nm')} nm, "
-            f"EL {r.get('exposure_latitude_pct')} %, NILS {r.get('nils')}"
+            f"  result: CD {_num(r.get('cd_nm'))} nm, DoF {_num(r.get('depth_of_focus_nm'))} nm, "
+            f"EL {_num(r.get('exposure_latitude_pct'))} %, NILS {_num(r.get('nils'))}"
         )
     for name, key in view["artifacts"].items():
         click.echo(f"  artifact {name}: {key}")
+
+
+def _num(value: Any) -> str:
+    """Four significant figures, or "-" where the physics has no value."""
+    return "-" if value is None else f"{float(value):.4g}"

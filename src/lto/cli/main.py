@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,9 @@ def cli() -> None:
     Describe a litho process, predict its tradeoffs, run the physics, optimise.
     Configuration comes from LTO_* environment variables (see `lto config`).
     """
+    from lto.cli.logs import quiet_libraries
+
+    quiet_libraries(os.environ.get("LTO_LOG_LEVEL", "INFO").upper())
 
 
 @cli.command()

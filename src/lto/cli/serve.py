@@ -4,7 +4,6 @@ jobs the API queues."""
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import Any
 
@@ -40,10 +39,13 @@ def serve(host: str, port: int, worker: bool | None, log_format: str, proxy_head
 
     app = bootstrap()
     level = app.settings.log_level
+    from lto.cli.logs import quiet_libraries, text_logs
+
     if log_format == "json":
         configure_json_logs(level)
+        quiet_libraries(level)
     else:
-        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        text_logs(level)
     app.engine  # noqa: B018 - migrate (or refuse an unmigrated database) before listening
     app.broker.declare()
     embedded = app.settings.broker_url.startswith("memory://")

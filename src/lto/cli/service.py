@@ -11,6 +11,8 @@ from typing import Any
 
 import click
 
+from lto.cli.errors import CliError, ExitCode
+
 SERVICE_EXIT_CODES = (
     "Exit codes: 0 stopped on request (SIGTERM, Ctrl-C); 3 environment (LTO_DATABASE_URL, "
     "LTO_BROKER_URL unreachable, a database not migrated: `lto db upgrade`)."
@@ -83,8 +85,16 @@ def scheduler(interval: float, once: bool) -> None:
 
     _logging()
     app = bootstrap()
+    app.engine  # noqa: B018 - an unmigrated or unreachable database is exit 3, not an alert
+    app.broker.declare()  # a first deployment's queues exist before their health is judged
     if once:
-        click.echo(json.dumps(app.monitor.tick().to_json(), indent=2))
+        report = app.monitor.tick()
+        click.echo(json.dumps(report.to_json(), indent=2))
+        down = [n for n, c in report.components.items() if c.get("status") != "ok"]
+        if down:
+            raise CliError(
+                f"unhealthy: {', '.join(down)} (see the report above)", ExitCode.ENVIRONMENT
+            )
         return
     stop = threading.Event()
     import signal
@@ -116,8 +126,7 @@ def _where(app: Any) -> str:
 
 
 def _logging() -> None:
+    from lto.cli.logs import text_logs
     from lto.config import load_settings
 
-    logging.basicConfig(
-        level=load_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    text_logs(load_settings().log_level)

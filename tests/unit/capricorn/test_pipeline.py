@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from lto.atlas.errors import IllegalTransition
+from lto.atlas.errors import IllegalTransition, InvalidValue
 from lto.atlas.lifecycle import JobState
 from lto.capricorn.adapters.memory_broker import InMemoryBroker
 from lto.capricorn.ports import SIMULATIONS, Message, Poison, StopSignal
@@ -156,13 +156,24 @@ def test_physics_outside_the_predicted_interval_flags_an_anomaly_and_an_alert() 
         alerts = uow.alerts.active()
     assert [a.job_id for a in alerts] == [job_id]
     assert "resolution_vs_dof" in alerts[0].message
-    pipeline.bus.handle(AcknowledgeAlert(alerts[0].id, "carol"))
     pipeline.bus.handle(ReviewJob(job_id, "escalate", "carol", "real: the pupil fill is wrong"))
     reviewed = pipeline.job(job_id)
     assert reviewed.state is JobState.ESCALATED
     assert reviewed.reviewed_by == "carol"
-    with pipeline.uow() as uow:
+    with pipeline.uow() as uow:  # the review answered the job's alert
         assert uow.alerts.active() == []
+        assert uow.alerts.get(alerts[0].id).acknowledged_by == "carol"  # type: ignore[union-attr]
+
+
+def test_an_alert_is_acknowledged_by_someone_named() -> None:
+    pipeline = Pipeline(FixedSurrogate())
+    pipeline.submit(metadata={"resolution_vs_dof": 0.2})
+    pipeline.work()
+    with pipeline.uow() as uow:
+        alert = uow.alerts.active()[0]
+    with pytest.raises(InvalidValue, match="acknowledged_by"):
+        pipeline.bus.handle(AcknowledgeAlert(alert.id, "  "))
+    pipeline.bus.handle(AcknowledgeAlert(alert.id, "carol"))
 
 
 def test_a_simulation_failure_fails_the_job_with_the_simulators_words() -> None:
@@ -250,3 +261,25 @@ def test_a_failure_after_the_state_change_rolls_back_its_outbox_rows() -> None:
         raise RuntimeError("disk full")
     assert len(pipeline.store.outbox) == before
     assert pipeline.job(job_id).state is JobState.QUEUED
+
+
+def test_fem_images_are_stored_block_averaged_with_their_pixel_size() -> None:
+    import io
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from lto.capricorn.service.simulation import FEM_IMAGE_PIXELS, _images
+
+    image = np.random.default_rng(1).random((1000, 600))
+    fem = SimpleNamespace(
+        focus_nm=[-50.0, 0.0], dose_mj_cm2=[40.0], cd_nm=[[90.0], [91.0]],
+        images={0.0: image, -50.0: image * 0.5},
+    )  # fmt: skip
+    out = _images(SimpleNamespace(nominal_image=image, fem=fem), pixel_nm=0.5)
+    stored = np.load(io.BytesIO(out["fem.npz"]))
+    assert max(stored["images"].shape[1:]) <= FEM_IMAGE_PIXELS
+    assert float(stored["image_pixel_nm"]) == 0.5 * 4  # 1000 px / 256 → blocks of 4
+    assert np.isclose(stored["images"][1].mean(), image.mean(), rtol=1e-3)  # intensity kept
+    aerial = np.load(io.BytesIO(out["aerial.npy"]))
+    assert aerial.shape == image.shape and aerial.dtype == np.float32

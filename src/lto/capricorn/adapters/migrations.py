@@ -28,6 +28,9 @@ T = TypeVar("T")
 # new revisions are named like the first one: 2026_12_03_0001_initial_schema.py
 FILE_TEMPLATE = "%(year)d_%(month).2d_%(day).2d_%(rev)s_%(slug)s"
 POSTGRES_CONNECT_TIMEOUT_S = 10
+# Not Alembic's default ``alembic_version``: Optuna's studies (LTO_STUDY_STORAGE defaults to the
+# same PostgreSQL database) keep their own Alembic revision under that name.
+VERSION_TABLE = "lto_schema_version"
 
 
 class DatabaseError(RuntimeError):
@@ -116,7 +119,8 @@ def downgrade(url: str, revision: str) -> None:
 def _current_revision(connection: Connection) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    return MigrationContext.configure(connection).get_current_revision()
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()
 
 
 def require_known_revision(url: str) -> str | None:

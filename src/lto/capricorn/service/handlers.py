@@ -111,6 +111,10 @@ def review_job(command: ReviewJob, uow: UnitOfWork) -> JobState:
             job.clear(command.by, command.note)
         elif command.decision == "escalate":
             job.escalate(command.by, command.note)
+        if command.decision != "start":  # the review answers the job's alerts
+            for alert in uow.alerts.active(limit=1000):
+                if alert.job_id == job.id:
+                    alert.acknowledge(command.by)
         uow.commit()
         return job.state
 

@@ -117,7 +117,7 @@ class SimulationHandler:
         detailed = getattr(self.simulator, "simulate", None)
         if callable(detailed) and self.keep_artifacts:
             simulation = detailed(job.id, job.parameters)
-            return simulation.result, _images(simulation)
+            return simulation.result, _images(simulation, job.parameters.grid_size_nm)
         return self.simulator.run(job.id, job.parameters), {}
 
     def _fail(self, job_id: str, message_id: str, error: str) -> Outcome:
@@ -176,19 +176,31 @@ class SimulationHandler:
             return Outcome(job_id, job.state, found.summary())
 
 
-def _images(simulation: Any) -> dict[str, bytes]:
-    """The nominal aerial image and the focus-exposure matrix (images and CD table), as .npz."""
+# The focus-exposure matrix keeps one aerial image per focus for the report's figures: at most
+# this many pixels a side (block-averaged), so a fine grid over a large clip stays megabytes.
+FEM_IMAGE_PIXELS = 256
+
+
+def _images(simulation: Any, pixel_nm: float) -> dict[str, bytes]:
+    """The nominal aerial image (full resolution, float32) and the focus-exposure matrix (CD
+    table, and its images block-averaged to ``FEM_IMAGE_PIXELS`` with their pixel size)."""
     import numpy as np
 
     out: dict[str, bytes] = {}
     nominal = getattr(simulation, "nominal_image", None)
     if nominal is not None:
         buffer = io.BytesIO()
-        np.save(buffer, np.asarray(nominal))
+        np.save(buffer, np.asarray(nominal, dtype=np.float32))
         out["aerial.npy"] = buffer.getvalue()
     fem = getattr(simulation, "fem", None)
     if fem is not None:
         focus = sorted(fem.images)
+        factor = 1
+        images = np.empty(0, dtype=np.float32)
+        if focus:
+            stack = np.stack([np.asarray(fem.images[f], dtype=np.float32) for f in focus])
+            factor = max(1, -(-max(stack.shape[1:]) // FEM_IMAGE_PIXELS))
+            images = _block_mean(stack, factor)
         buffer = io.BytesIO()
         np.savez_compressed(
             buffer,
@@ -196,10 +208,24 @@ def _images(simulation: Any) -> dict[str, bytes]:
             dose_mj_cm2=np.asarray(fem.dose_mj_cm2),
             cd_nm=np.asarray(fem.cd_nm),
             image_focus_nm=np.asarray(focus),
-            images=np.stack([np.asarray(fem.images[f]) for f in focus]) if focus else np.empty(0),
+            images=images,
+            image_pixel_nm=np.asarray(pixel_nm * factor),
         )
         out["fem.npz"] = buffer.getvalue()
     return out
+
+
+def _block_mean(stack: Any, factor: int) -> Any:
+    """Average ``factor``×``factor`` blocks of each image (edges padded by repetition)."""
+    import numpy as np
+
+    if factor == 1:
+        return stack
+    n, rows, cols = stack.shape
+    pad = ((0, 0), (0, -rows % factor), (0, -cols % factor))
+    padded = np.pad(stack, pad, mode="edge")
+    shape = (n, padded.shape[1] // factor, factor, padded.shape[2] // factor, factor)
+    return padded.reshape(shape).mean(axis=(2, 4), dtype=np.float32)
 
 
 def _json_ready(row: dict[str, Any]) -> dict[str, Any]:
