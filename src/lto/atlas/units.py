@@ -36,6 +36,22 @@ def _normalise_unit(unit: str) -> str:
     return _BARE_EXPONENT.sub(r"**\1", unit)
 
 
+_KINDS = {
+    "[length]": "length",
+    "[mass] / [time] ** 2": "dose (energy per area)",
+    "[time]": "time",
+    "[length] ** 2": "area",
+    "": "a plain number",
+}
+
+
+def _kind(dimensionality: object) -> str:
+    """Words for a pint dimensionality (pint's own, "[mass] / [time] ** 2", means nothing to
+    an engineer)."""
+    text = str(dimensionality)
+    return _KINDS.get(text, text.replace("[", "").replace("]", ""))
+
+
 def parse_quantity(text: str | float, *, unit: str, field: str, example: str) -> float:
     """Return ``text`` as a float in ``unit``. A bare number is taken to be in ``unit`` already.
 
@@ -73,8 +89,8 @@ def parse_quantity(text: str | float, *, unit: str, field: str, example: str) ->
     if given.dimensionality != target.dimensionality:
         raise InvalidValue(
             field,
-            f"unit {unit_text!r} measures {given.dimensionality}: not a "
-            f"{target.dimensionality} quantity; write it like {example!r}",
+            f"{unit_text!r} is a unit of {_kind(given.dimensionality)}, not of "
+            f"{_kind(target.dimensionality)}; write it like {example!r}",
             text,
         )
     if given == target:

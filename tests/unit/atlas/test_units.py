@@ -45,7 +45,7 @@ def test_typed_quantities_are_parsed_to_canonical_units(text, kind, expected) ->
 @pytest.mark.parametrize(
     ("text", "kind", "fragment"),
     [
-        ("30 mJ/cm^2", Wavelength, "not a"),
+        ("30 mJ/cm^2", Wavelength, "is a unit of dose (energy per area), not of length"),
         ("193 furlongs per fortnight", Wavelength, "unit"),
         ("nm 193", Wavelength, "number"),
         ("", Length, "number"),
