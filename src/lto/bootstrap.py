@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
     from sqlalchemy import Engine
 
+    from lto.atlas.events import DomainEvent, ModelPromoted, ModelRolledBack
     from lto.capricorn.api.config import ApiConfig
     from lto.capricorn.ports import ArtifactStore, Broker
     from lto.capricorn.service.messagebus import MessageBus
@@ -206,6 +207,194 @@ class Application:
         log = JsonLinesShadowLog(self.settings.data_dir / "shadow" / "shadow.jsonl")
         return ModelLifecycle(self.registry, log)
 
+    # --- the surrogate's registry and lifecycle as services (the API's models routes) ----------
+
+    def registered_models(self) -> dict[str, ModelVersion] | None:
+        """The registry's versions by alias (champion, challenger, previous_champion: those
+        set); empty while no registry store exists (MLflow is then not even imported), None
+        when the registry cannot be reached."""
+        from lto.metis.registry import ALIASES, RegistryError
+
+        if not self._registry_store_exists():
+            return {}
+        try:
+            found = {alias: self.registry.by_alias(alias) for alias in ALIASES}
+        except RegistryError:
+            return None
+        return {alias: version for alias, version in found.items() if version is not None}
+
+    def promote_model(
+        self, version: str | None = None, *, override: str | None = None, actor: str = "system"
+    ) -> ModelPromoted:
+        """`lto models promote` as a service: the lifecycle's promotion (its gate applies
+        unless ``override`` gives a reason), the event recorded as ``actor``'s (outbox and
+        audit log), then the new champion is the local current model and what this process
+        answers with. ``RegistryError`` says why not; ``RegistryUnavailable`` that the
+        registry cannot be reached."""
+        self._reachable_registry()
+        event = self.lifecycle.promote(version, override=override)
+        self._record_model_events([event], actor)
+        self._follow_champion(event.version)
+        return event
+
+    def rollback_model(self, *, actor: str = "system") -> ModelRolledBack:
+        """`lto models rollback` as a service: the previous champion back, recorded and
+        followed as ``promote_model`` does."""
+        self._reachable_registry()
+        event = self.lifecycle.rollback()
+        self._record_model_events([event], actor)
+        self._follow_champion(event.to_version)
+        return event
+
+    def retrain_model(
+        self,
+        *,
+        reason: str,
+        samples: int,
+        seed: int | None = None,
+        workers: int = 2,
+        actor: str = "system",
+        progress: Callable[[float, str], None] | None = None,
+    ) -> dict[str, Any]:
+        """`lto retrain --force REASON` as a service: a dataset of ``samples`` physics jobs
+        (the one kept for this size and seed, when there is one), a candidate trained on it
+        and saved beside the others (never made current), registered and gated: the
+        challenger, predicting in shadow, when the gate passes. Returns what became of it;
+        ``progress(fraction, message)`` hears how far it is."""
+        from lto.daedalus.dataset import build_dataset, load_dataset, save_dataset
+        from lto.daedalus.domain import default_domain
+        from lto.daedalus.training import train_surrogate
+
+        report = progress or (lambda fraction, message: None)
+        seed = self._fresh_seed() if seed is None else seed
+        target = self.settings.data_dir / "datasets" / f"physics-n{samples}-s{seed}.parquet"
+        if target.exists():
+            report(0.0, f"reusing the dataset of {samples} jobs with seed {seed}")
+            data = load_dataset(target)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            data = build_dataset(
+                default_domain(),
+                samples,
+                seed=seed,
+                simulator_factory=self.simulator_factory(),
+                workers=workers,
+                progress=lambda done, total: report(
+                    0.6 * done / max(total, 1), f"simulating {done}/{total}"
+                ),
+            )
+            save_dataset(data, target)
+        candidate = train_surrogate(
+            data.frame,
+            data.domain,
+            members=self.surrogate_members(seed),
+            dose_model=self.dose_prior_model(seed),
+            seed=seed,
+            progress=lambda fraction, message: report(0.6 + 0.35 * fraction, message),
+            dataset={"seed": data.seed, "rows": len(data.frame), "lto_version": data.lto_version},
+        )
+        folder = self.model_store.save(candidate, make_current=False)  # a candidate until promoted
+        report(0.96, "registering the candidate and gating it")
+        dataset = {
+            "seed": str(data.seed), "rows": str(len(data.frame)), "lto_version": data.lto_version,
+            "created_at": data.created_at, "simulator": data.simulator, "trained_because": reason,
+        }  # fmt: skip
+        before = len(self.lifecycle.events)
+        registered, decision = self.lifecycle.submit(
+            folder, candidate.metrics, surrogate_version=candidate.version, dataset=dataset
+        )
+        self._record_model_events(self.lifecycle.events[before:], actor)
+        self.forget_surrogate()  # a new challenger predicts in shadow from the next job on
+        accuracy = candidate.metrics.get("accuracy") or {}
+        return {
+            "candidate": candidate.version,
+            "registered_version": registered.version,
+            "gate": "passed" if decision.passed else "refused",
+            "gate_reasons": list(decision.reasons),
+            "challenger": decision.passed,
+            "dataset": {"rows": len(data.frame), "seed": data.seed},
+            "accuracy": accuracy.get("overall"),
+            "critical_accuracy": accuracy.get("critical"),
+            "coverage": dict(candidate.metrics.get("coverage") or {}),
+        }
+
+    def forget_surrogate(self) -> None:
+        """Drop the loaded surrogate and its shadow: the next prediction loads the current
+        model (and the registry's challenger) again."""
+        for name in ("surrogate", "preflight"):
+            self.__dict__.pop(name, None)
+        if self.settings.simulator == "surrogate":
+            self.__dict__.pop("simulator", None)
+
+    def _registry_store_exists(self) -> bool:
+        uri = self.settings.mlflow_tracking_uri
+        return not uri.startswith("sqlite:///") or Path(uri.removeprefix("sqlite:///")).exists()
+
+    def _reachable_registry(self) -> None:
+        from lto.capricorn.api.services import RegistryUnavailable
+        from lto.metis.registry import CHAMPION, RegistryError
+
+        if not self._registry_store_exists():
+            raise RegistryError(
+                "the registry holds no model yet: `lto train` registers the first version"
+            )
+        try:
+            self.registry.by_alias(CHAMPION)
+        except RegistryError as exc:
+            raise RegistryUnavailable(str(exc)) from None
+
+    def _follow_champion(self, version: str) -> None:
+        """The champion's artifact (downloaded from the registry) as the local current model,
+        and the surrogate this process answers with."""
+        from lto.daedalus import SurrogateError, load_surrogate
+        from lto.metis.registry import RegistryError
+
+        try:
+            folder = self.registry.download(version)
+            load_surrogate(folder)  # refuses a damaged download before anything points at it
+        except SurrogateError as exc:
+            raise RegistryError(
+                f"version {version} is the registry's champion now, but its artifact does not "
+                f"load here ({exc}): roll back, or promote another version"
+            ) from None
+        self.model_store.set_current(folder)
+        self.forget_surrogate()
+
+    def _record_model_events(self, events: list[DomainEvent], actor: str) -> None:
+        """The lifecycle's events into the outbox (the broker's notifications) and the audit
+        log, as ``actor``'s."""
+        from lto.capricorn.service.unit_of_work import audit_entries
+
+        if not events:
+            return
+        with self.uow() as uow:
+            uow.records.add_to_outbox(events)
+            uow.records.add_audit(audit_entries(events, actor))
+            uow.commit()
+        self.relay.notify()
+        for event in events:
+            if event in self.lifecycle.events:
+                self.lifecycle.events.remove(event)
+
+    def _fresh_seed(self) -> int:
+        """One more than every seed seen: the current model's and those of the datasets kept
+        (as `lto retrain` picks it)."""
+        import re
+
+        from lto.daedalus.ports import SurrogateError
+
+        seeds = [0]
+        try:
+            metrics = getattr(self.surrogate, "metrics", {})
+            seeds.append(int((metrics.get("dataset") or {}).get("seed", 0)))
+        except (SurrogateError, TypeError, ValueError):
+            pass
+        for path in (self.settings.data_dir / "datasets").glob("physics-n*-s*.parquet"):
+            found = re.fullmatch(r"physics-n\d+-s(-?\d+)", path.stem)
+            if found:
+                seeds.append(int(found[1]))
+        return max(seeds) + 1
+
     # --- capricorn: the database, the broker and the job pipeline ------------------------------
 
     @cached_property
@@ -270,6 +459,19 @@ class Application:
             return self.preflight
         except SurrogateError as exc:
             raise NoSurrogate(str(exc)) from None
+
+    def production_surrogate(self) -> SurrogatePort:
+        """The surrogate production answers with (with its shadow); NoSurrogate when none is
+        trained (the API answers 503: run `lto train`)."""
+        return self._production_surrogate()
+
+    @staticmethod
+    def scratch_study_engine() -> StudyEngine:
+        """A search that keeps nothing (Optuna in memory): the API's optimisation runs store
+        their results with the run."""
+        from lto.metis.adapters.optuna_study import OptunaStudyEngine
+
+        return OptunaStudyEngine("memory:")
 
     def _alternative(self, job: Any, constraints: list[tuple[str, str, float]]) -> Any:
         from lto.metis.adapters.optuna_study import OptunaStudyEngine
@@ -388,6 +590,25 @@ class Application:
         """The chosen simulator, with ``physics`` as the built-in engine's settings (its array
         backend is always the one the settings resolved). The external simulator ignores them."""
         return build_simulator(self.settings, self.array_backend, physics)
+
+    @staticmethod
+    def physics_setup(parameters: Any) -> Any | None:
+        """The built-in physics' setup for a job, as the pipeline's workers make it (their
+        default physics settings), to redraw the job's pictures from its stored images; None
+        where the physics cannot set the job up (no technology at its wavelength)."""
+        from lto.matrix.adapters.physics import PhysicsSimulator
+        from lto.matrix.ports import SimulationError
+
+        try:
+            return PhysicsSimulator().setup(parameters)
+        except (SimulationError, ValueError):
+            return None
+
+    def drift_psi(self) -> float | None:
+        """The worst PSI of the last drift report on the current surrogate, if any (read from
+        the model store's pointer and the report file: no model is loaded)."""
+        folder = self.model_store.current_path()
+        return None if folder is None else latest_drift_psi(self.settings.data_dir, folder.name)
 
 
 def _normalised(report: dict[str, Any]) -> dict[str, Any]:

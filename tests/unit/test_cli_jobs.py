@@ -95,7 +95,8 @@ def test_who_reviews_or_acknowledges_must_have_a_name() -> None:
     ):
         code, _, err = run(*args)
         assert code == 2, args
-        assert "--by" in err and "must name someone" in err
+        assert "--by" in err
+        assert "must name someone" in err
 
 
 def test_a_worker_taking_over_a_running_job_is_in_its_history() -> None:

@@ -81,7 +81,7 @@ def test_bad_input_names_every_field_and_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == ExitCode.BAD_INPUT
     assert "na:" in result.stderr
     assert "wavelength_nm:" in result.stderr
-    assert "[length]" in result.stderr  # Rich markup must not eat the dimension
+    assert "is a unit of dose (energy per area), not of length" in result.stderr
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
     result = simulate("--params", str(broken))

@@ -23,6 +23,7 @@ from lto.atlas.aggregate import Aggregate
 from lto.atlas.equipment import Equipment, ExposureTool
 from lto.atlas.errors import InvariantViolated
 from lto.atlas.events import (
+    CellRenamed,
     EquipmentInstalled,
     EquipmentRemoved,
     StreamConnected,
@@ -187,6 +188,15 @@ class LithoCell(Aggregate):
         stream = self.stream_by_id(stream_id)
         self._apply(lambda g: g.remove_edge(stream.source, stream.target, key=stream_id))
         self.record(StreamDisconnected(cell_id=self.id, stream_id=stream_id))
+
+    def rename(self, name: str) -> None:
+        """A new name (the same name again changes nothing and records nothing)."""
+        if not name.strip():
+            raise InvariantViolated("a litho cell needs a name")
+        if name == self.name:
+            return
+        old, self.name = self.name, name
+        self.record(CellRenamed(cell_id=self.id, old_name=old, new_name=name))
 
     def _apply(self, change: Callable[[Graph], object]) -> None:
         candidate = self._graph.copy()

@@ -229,6 +229,13 @@ class StreamDisconnected(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CellRenamed(DomainEvent):
+    cell_id: str
+    old_name: str
+    new_name: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class CellAddedToFab(DomainEvent):
     fab_id: str
     cell_id: str

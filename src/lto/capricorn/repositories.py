@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from lto.atlas.alerts import Alert
 from lto.atlas.cell import LithoCell
@@ -21,6 +21,7 @@ from lto.atlas.events import DomainEvent
 from lto.atlas.fab import Fab
 from lto.atlas.lifecycle import Job, JobState
 from lto.atlas.users import ApiKey, User
+from lto.atlas.yield_data import YieldMeasurement
 
 
 class _Identified(Protocol):
@@ -61,6 +62,29 @@ class JobPage:
     next_cursor: tuple[datetime, str] | None
 
 
+# where a job leaves the pipeline: the first of these it reaches ends its run (each is reached
+# once at most: the lifecycle has no cycles), whatever review follows
+PIPELINE_OUTCOMES: tuple[JobState, ...] = (
+    JobState.COMPLETED,
+    JobState.ANOMALY_FLAGGED,
+    JobState.FAILED,
+    JobState.REJECTED,
+    JobState.BLOCKED,
+    JobState.CANCELLED,
+)
+
+
+@dataclass(frozen=True)
+class DurationHistogram:
+    """Job durations (seconds) as a Prometheus histogram: ``cumulative[i]`` jobs took at most
+    ``bounds[i]``; ``count`` jobs in all, ``sum_s`` seconds in all."""
+
+    bounds: tuple[float, ...]
+    cumulative: tuple[int, ...]
+    count: int
+    sum_s: float
+
+
 class JobRepository(AggregateRepository[Job]):
     @abstractmethod
     def page(
@@ -92,11 +116,38 @@ class JobRepository(AggregateRepository[Job]):
     def in_states(self, states: Sequence[JobState], *, limit: int = 1000) -> list[Job]:
         """Jobs in any of ``states``, oldest first (to recover or requeue)."""
 
+    @abstractmethod
+    def durations(self, bounds: Sequence[float]) -> DurationHistogram:
+        """How long jobs took from submission to leaving the pipeline (the first state of
+        ``PIPELINE_OUTCOMES`` they reached), over ``bounds`` (seconds, ascending). One aggregate
+        query; a job's duration never changes once it has one, so the counts only grow."""
+
+
+@dataclass(frozen=True)
+class AlertPage:
+    """One page of alerts, newest first; ``next_cursor`` continues after the last."""
+
+    alerts: list[Alert]
+    next_cursor: tuple[datetime, str] | None
+
 
 class AlertRepository(AggregateRepository[Alert]):
     @abstractmethod
     def active(self, *, limit: int = 100) -> list[Alert]:
         """Unacknowledged alerts, newest first."""
+
+    @abstractmethod
+    def page(
+        self,
+        *,
+        active: bool | None = None,
+        severity: str | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 50,
+    ) -> AlertPage:
+        """Newest first (fired_at, then id, descending), keyset-paginated like jobs.
+        ``active``: True for unacknowledged alerts only, False for acknowledged ones, None for
+        both; ``severity``: one severity only."""
 
     @abstractmethod
     def history(self, *, limit: int = 100) -> list[Alert]:
@@ -105,6 +156,15 @@ class AlertRepository(AggregateRepository[Alert]):
     @abstractmethod
     def active_from(self, source: str) -> list[Alert]:
         """Unacknowledged alerts of one source (so monitoring does not fire the same twice)."""
+
+    @abstractmethod
+    def changed_since(self, since: datetime, *, limit: int = 500) -> list[Alert]:
+        """Alerts fired or acknowledged at or after ``since``, oldest fired first (then id):
+        what the API's live alert feed pushes."""
+
+    @abstractmethod
+    def count_by_severity(self, *, active: bool | None = None) -> dict[str, int]:
+        """Alerts per severity (severities without any left out); ``active`` as in ``page``."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +185,40 @@ class ResultRecord:
     simulator: str
     result: dict[str, Any]  # SimulationResult JSON
     artifacts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PredictionPage:
+    """One page of predictions, newest first; ``next_cursor`` continues after the last."""
+
+    predictions: list[PredictionRecord]
+    next_cursor: tuple[datetime, str] | None
+
+
+ScoreSource = Literal["predictions", "results"]
+
+
+@dataclass(frozen=True)
+class ScoreBucket:
+    """The mean of each tradeoff score over one time bucket's rows (``start`` to ``start`` plus
+    the bucket's width); ``count``: the rows in it that had scores."""
+
+    start: datetime
+    count: int
+    means: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A finished job's physics against its pre-flight prediction: the job's ``evaluation``
+    (per learned score: ``actual``, and with a prediction ``mean``, ``lower``, ``upper`` and
+    ``within``), the surrogate version that predicted it (None without a prediction) and when
+    its result was stored."""
+
+    job_id: str
+    at: datetime
+    model_version: str | None
+    evaluation: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -170,6 +264,40 @@ class RecordStore(ABC):
         self, *, job_id: str | None = None, since: datetime | None = None, limit: int = 1000
     ) -> list[PredictionRecord]:
         """Newest first."""
+
+    @abstractmethod
+    def prediction_page(
+        self,
+        *,
+        submitted_by: str | None = None,
+        standalone: bool = True,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 50,
+    ) -> PredictionPage:
+        """Newest first (created_at, then id, descending), keyset-paginated like
+        ``JobRepository.page``. ``submitted_by``: only predictions whose parameters name this
+        submitter; ``standalone``: only those asked for outside a job (no ``job_id``: the
+        API's ``POST /tradeoffs/predict``), else pre-flight's too."""
+
+    @abstractmethod
+    def score_means(
+        self, source: ScoreSource, *, since: datetime, until: datetime, bucket_s: int
+    ) -> list[ScoreBucket]:
+        """Per bucket of ``bucket_s`` seconds (counted from the Unix epoch, so a day starts at
+        00:00 UTC) in [since, until), oldest first, the mean of every tradeoff score: the
+        predicted means of the stored predictions (``predictions``) or the physics' signals of
+        the stored results (``results``). Buckets without scores are left out."""
+
+    @abstractmethod
+    def outcomes(
+        self, *, since: datetime, until: datetime | None = None, limit: int = 10_000
+    ) -> list[Outcome]:
+        """Evaluated jobs whose result was stored in [since, until), newest first."""
+
+    @abstractmethod
+    def latest_signals(self, *, limit: int = 100) -> list[dict[str, float]]:
+        """The tradeoff scores (``signals``) of the newest ``limit`` results, newest first (by
+        created_at, then job id); results without scores among them are left out."""
 
     @abstractmethod
     def add_result(self, record: ResultRecord) -> None: ...
@@ -277,6 +405,180 @@ class IdempotencyStore(ABC):
         """Delete keys created before ``before``; how many."""
 
 
+# --- optimisation runs (the API's background searches) ----------------------------------------
+
+OPTIMISATION_STATES = ("queued", "running", "completed", "failed")
+UNFINISHED_OPTIMISATION_STATES = ("queued", "running")
+
+
+@dataclass(frozen=True)
+class OptimisationRecord:
+    """One optimisation run the API accepted: the problem as asked (``request``), where its
+    search stands (``progress``: trials done, best so far, the runner's heartbeat) and what it
+    found (``result``) or why it failed (``error``). ``state`` moves queued → running →
+    completed or failed, never back."""
+
+    id: str
+    owner: str  # the user's name
+    state: str
+    created_at: datetime
+    request: dict[str, Any]
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    progress: dict[str, Any] | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class OptimisationPage:
+    """One page of runs, newest first; ``next_cursor`` continues after the last."""
+
+    runs: list[OptimisationRecord]
+    next_cursor: tuple[datetime, str] | None
+
+
+class OptimisationRepository(ABC):
+    """The ``optimisations`` table. Writes at once, inside the unit of work's transaction
+    (kept only if it commits). The state changes are conditional, so two processes racing on
+    one run (its runner finishing it, another failing it as abandoned) cannot both win:
+    each says whether it changed the run."""
+
+    @abstractmethod
+    def add(self, record: OptimisationRecord) -> None: ...
+
+    @abstractmethod
+    def get(self, id: str) -> OptimisationRecord | None: ...
+
+    @abstractmethod
+    def page(
+        self,
+        *,
+        owner: str | None = None,
+        state: str | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 50,
+    ) -> OptimisationPage:
+        """Newest first (created_at, then id, descending), keyset-paginated like jobs."""
+
+    @abstractmethod
+    def unfinished(self, *, limit: int = 1000) -> list[OptimisationRecord]:
+        """Runs queued or running, oldest first (to find those whose process died)."""
+
+    @abstractmethod
+    def start(self, id: str, at: datetime, progress: dict[str, Any]) -> bool:
+        """queued → running; whether it was (False: not queued any more)."""
+
+    @abstractmethod
+    def record_progress(self, id: str, progress: dict[str, Any]) -> bool:
+        """Replace the progress of a run not yet finished; whether it was."""
+
+    @abstractmethod
+    def finish(
+        self,
+        id: str,
+        *,
+        state: str,
+        at: datetime,
+        result: dict[str, Any] | None = None,
+        error: str | None = None,
+        progress: dict[str, Any] | None = None,
+    ) -> bool:
+        """A run not yet finished → ``state`` ("completed" or "failed"), with its result or
+        error (and its last progress, when given); whether it was."""
+
+
+# --- ingested data: simulation results run elsewhere, wafer yield -----------------------------
+
+
+@dataclass(frozen=True)
+class IngestedResult:
+    """A simulation result another system ran (another simulator, a fab's PROLITH runs), as
+    ``POST /api/v1/ingest/simulation-results`` stored it: the job's parameters and the result
+    (JSON of ``JobParameters`` and ``SimulationResult``, whose ``job_id`` is this record's id
+    and whose ``signals`` are always present: the sender's, or computed on arrival)."""
+
+    id: str
+    received_at: datetime
+    source: str  # the simulator or system that sent it
+    submitted_by: str
+    parameters: dict[str, Any]
+    result: dict[str, Any]
+
+
+class IngestedResultStore(ABC):
+    """The ``ingested_results`` table. Writes at once, inside the unit of work's transaction
+    (kept only if it commits)."""
+
+    @abstractmethod
+    def add(self, record: IngestedResult) -> None: ...
+
+    @abstractmethod
+    def get(self, id: str) -> IngestedResult | None: ...
+
+    @abstractmethod
+    def list(self, *, since: datetime | None = None, limit: int = 100_000) -> list[IngestedResult]:
+        """Oldest first (received_at, then id): what training reads beside the buffer."""
+
+
+@dataclass(frozen=True)
+class YieldRecord:
+    """One stored wafer yield measurement and who sent it when."""
+
+    id: str
+    received_at: datetime
+    submitted_by: str
+    measurement: YieldMeasurement
+
+
+@dataclass(frozen=True)
+class YieldPage:
+    """One page of yield records, newest measurement first; ``next_cursor`` continues after
+    the last (its measured_at and id), None at the end."""
+
+    records: list[YieldRecord]
+    next_cursor: tuple[datetime, str] | None
+
+
+class DuplicateYield(RuntimeError):
+    """A measurement for this wafer and layer is already stored; ``existing`` is it."""
+
+    def __init__(self, existing: YieldRecord) -> None:
+        self.existing = existing
+        lot, wafer, layer = existing.measurement.key
+        super().__init__(
+            f"lot {lot} wafer {wafer} layer {layer} already has yield record {existing.id}"
+        )
+
+
+class YieldStore(ABC):
+    """The ``yield_records`` table: one measurement per (lot, wafer, layer), the database's to
+    guard. Writes at once, inside the unit of work's transaction (kept only if it commits)."""
+
+    @abstractmethod
+    def add(self, record: YieldRecord) -> None:
+        """Store ``record``; ``DuplicateYield`` (nothing written) where its wafer and layer
+        already have one, even one another transaction stored meanwhile."""
+
+    @abstractmethod
+    def get(self, id: str) -> YieldRecord | None: ...
+
+    @abstractmethod
+    def by_key(self, lot_id: str, wafer_id: str, layer: str) -> YieldRecord | None: ...
+
+    @abstractmethod
+    def page(
+        self,
+        *,
+        lot_id: str | None = None,
+        layer: str | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 50,
+    ) -> YieldPage:
+        """Newest measurement first (measured_at, then id, descending), keyset-paginated like
+        ``JobRepository.page``; ``lot_id`` and ``layer`` filter exactly."""
+
+
 # --- the catalog: cells, fabs, users and model versions ---------------------------------------
 
 
@@ -363,7 +665,11 @@ class ModelVersionRecords(ABC):
 
 
 __all__ = [
+    "OPTIMISATION_STATES",
+    "PIPELINE_OUTCOMES",
+    "UNFINISHED_OPTIMISATION_STATES",
     "AggregateRepository",
+    "AlertPage",
     "AlertRepository",
     "AuditEntry",
     "BufferRow",
@@ -371,16 +677,30 @@ __all__ = [
     "ConcurrentUpdate",
     "DuplicateMessage",
     "DuplicateName",
+    "DuplicateYield",
+    "DurationHistogram",
     "FabRepository",
     "IdempotencyRecord",
     "IdempotencyStore",
+    "IngestedResult",
+    "IngestedResultStore",
     "JobPage",
     "JobRepository",
     "ModelVersionRecord",
     "ModelVersionRecords",
+    "OptimisationPage",
+    "OptimisationRecord",
+    "OptimisationRepository",
     "OutboxRow",
+    "Outcome",
+    "PredictionPage",
     "PredictionRecord",
     "RecordStore",
     "ResultRecord",
+    "ScoreBucket",
+    "ScoreSource",
     "UserRepository",
+    "YieldPage",
+    "YieldRecord",
+    "YieldStore",
 ]

@@ -4,26 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lto.matrix.figures import bound_mark, signed
+
 if TYPE_CHECKING:
     from lto.atlas.contracts import SimulationResult
 
 MISSING = "—"
-
-
-def signed(value: float, digits: int = 1) -> str:
-    """``+12.3`` / ``-4.0`` / ``0.0``: never ``-0.0``, which reads as a different focus."""
-    text = f"{value:+.{digits}f}"
-    return f"{0.0:.{digits}f}" if float(text) == 0 else text
-
-
-def bound_mark(result: SimulationResult, field: str) -> str:
-    """``≥ `` when the process-window search reports ``field`` as a lower bound (the window did
-    not close inside the largest matrix tried), else nothing."""
-    stem = field.rsplit("_", 1)[0] if field.endswith(("_nm", "_pct")) else field
-    for name in (f"{field}_is_bound", f"{stem}_is_bound"):
-        if getattr(result, name, False):
-            return "≥ "
-    return ""
 
 
 def metric(result: SimulationResult, field: str, digits: int = 1) -> str:

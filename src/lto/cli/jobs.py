@@ -212,21 +212,33 @@ def review(job_id: str, decision: str, by: str, note: str) -> None:
     required=True,
     help="Parquet file for `lto train --dataset`.",
 )
-def export_buffer(out: Path) -> None:
-    """Write the completed jobs' results (the training buffer) as a training dataset."""
+@click.option(
+    "--ingested/--no-ingested",
+    default=True,
+    show_default=True,
+    help="Include the simulation results other systems sent (POST /api/v1/ingest/...).",
+)
+def export_buffer(out: Path, ingested: bool) -> None:
+    """Write the completed jobs' results (the training buffer), and the simulation results
+    ingested from other simulators, as a training dataset."""
     from lto.bootstrap import bootstrap
-    from lto.daedalus.dataset import save_dataset, training_data_from_history
+    from lto.capricorn.service.ingest import training_rows
+    from lto.daedalus.dataset import result_row, save_dataset, training_data_from_history
     from lto.daedalus.domain import default_domain
 
     app = bootstrap()
     with app.uow() as uow:
-        rows = [row.row for row in uow.records.buffer()]
+        found = training_rows(uow, result_row, include_ingested=ingested)
+    simulator = "lto pipeline" + (" + ingested results" if found.ingested else "")
     try:
-        data = training_data_from_history(rows, default_domain(), simulator="lto pipeline")
+        data = training_data_from_history(found.rows, default_domain(), simulator=simulator)
     except ValueError as exc:
         raise CliError(str(exc), ExitCode.BAD_INPUT) from None
     save_dataset(data, out)
-    click.echo(f"{len(rows)} jobs written to {out}")
+    extra = f" and {found.ingested} ingested results" if ingested else ""
+    click.echo(f"{found.jobs} jobs{extra} written to {out}")
+    if found.skipped:
+        click.echo(f"{found.skipped} ingested results no longer valid were left out", err=True)
 
 
 @click.group()

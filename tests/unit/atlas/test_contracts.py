@@ -52,7 +52,7 @@ def test_a_wrong_unit_names_the_field() -> None:
     with pytest.raises(ValidationError) as info:
         params(wavelength_nm="30 mJ/cm^2")
     assert error_fields(info.value) == {"wavelength_nm"}
-    assert "not a [length] quantity" in str(info.value)
+    assert "is a unit of dose (energy per area), not of length" in str(info.value)
 
 
 def test_every_range_error_is_reported_at_once() -> None:

@@ -11,18 +11,23 @@ import copy
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from lto.atlas.alerts import Alert
 from lto.atlas.cell import LithoCell
+from lto.atlas.contracts import SIGNAL_NAMES
 from lto.atlas.errors import InvariantViolated
 from lto.atlas.events import DomainEvent
 from lto.atlas.fab import Fab
 from lto.atlas.lifecycle import FINAL_STATES, Job, JobState
 from lto.atlas.users import ApiKey, User
+from lto.atlas.yield_data import YieldMeasurement
 from lto.capricorn.adapters.cell_mapping import cell_from_dict, cell_to_dict, fab_row
 from lto.capricorn.repositories import (
+    PIPELINE_OUTCOMES,
+    UNFINISHED_OPTIMISATION_STATES,
+    AlertPage,
     AlertRepository,
     AuditEntry,
     BufferRow,
@@ -30,18 +35,32 @@ from lto.capricorn.repositories import (
     ConcurrentUpdate,
     DuplicateMessage,
     DuplicateName,
+    DuplicateYield,
+    DurationHistogram,
     FabRepository,
     IdempotencyRecord,
     IdempotencyStore,
+    IngestedResult,
+    IngestedResultStore,
     JobPage,
     JobRepository,
     ModelVersionRecord,
     ModelVersionRecords,
+    OptimisationPage,
+    OptimisationRecord,
+    OptimisationRepository,
     OutboxRow,
+    Outcome,
+    PredictionPage,
     PredictionRecord,
     RecordStore,
     ResultRecord,
+    ScoreBucket,
+    ScoreSource,
     UserRepository,
+    YieldPage,
+    YieldRecord,
+    YieldStore,
 )
 from lto.capricorn.service.unit_of_work import UnitOfWork
 
@@ -66,6 +85,9 @@ class Store:
     users: dict[str, User] = field(default_factory=dict)
     model_versions: dict[tuple[str, str], ModelVersionRecord] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
+    optimisations: dict[str, OptimisationRecord] = field(default_factory=dict)
+    ingested: dict[str, IngestedResult] = field(default_factory=dict)
+    yields: dict[str, YieldRecord] = field(default_factory=dict)
     commits: int = 0
 
 
@@ -168,6 +190,20 @@ class FakeJobRepository(JobRepository):
         jobs = sorted(self._table.table.values(), key=lambda j: (j.submitted_at, j.id))
         return [self._seen_copy(j) for j in jobs if j.state in states][:limit]
 
+    def durations(self, bounds: Sequence[float]) -> DurationHistogram:
+        took = [
+            (change.at - job.submitted_at).total_seconds()
+            for job in self._table.table.values()
+            for change in job.history
+            if change.state in PIPELINE_OUTCOMES
+        ]
+        return DurationHistogram(
+            tuple(float(b) for b in bounds),
+            tuple(sum(1 for t in took if t <= b) for b in bounds),
+            len(took),
+            float(sum(took)),
+        )
+
     def flush(self) -> None:
         self._table._flush(self.seen)
 
@@ -190,8 +226,44 @@ class FakeAlertRepository(AlertRepository):
     def history(self, *, limit: int = 100) -> list[Alert]:
         return self._list(lambda a: True, limit)
 
+    def page(
+        self,
+        *,
+        active: bool | None = None,
+        severity: str | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 50,
+    ) -> AlertPage:
+        found = self._list(
+            lambda a: (
+                (active is None or a.active == active)
+                and (severity is None or a.severity.value == severity)
+                and (after is None or (a.fired_at, a.id) < after)
+            ),
+            limit + 1,
+        )
+        page = found[:limit]
+        cursor = (page[-1].fired_at, page[-1].id) if len(found) > limit else None
+        return AlertPage(page, cursor)
+
     def active_from(self, source: str) -> list[Alert]:
         return self._list(lambda a: a.active and a.source == source, 1000)
+
+    def changed_since(self, since: datetime, *, limit: int = 500) -> list[Alert]:
+        alerts = sorted(self._table.table.values(), key=lambda a: (a.fired_at, a.id))
+        changed = [
+            a
+            for a in alerts
+            if a.fired_at >= since or (a.acknowledged_at is not None and a.acknowledged_at >= since)
+        ]
+        return [self.seen.setdefault(a.id, _copy(a)) for a in changed[:limit]]
+
+    def count_by_severity(self, *, active: bool | None = None) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for alert in self._table.table.values():
+            if active is None or alert.active == active:
+                counts[alert.severity.value] = counts.get(alert.severity.value, 0) + 1
+        return counts
 
     def flush(self) -> None:
         self._table._flush(self.seen)
@@ -213,6 +285,76 @@ class FakeRecordStore(RecordStore):
             if (job_id is None or p.job_id == job_id) and (since is None or p.created_at >= since)
         ]
         return sorted(found, key=lambda p: (p.created_at, p.id), reverse=True)[:limit]
+
+    def prediction_page(
+        self,
+        *,
+        submitted_by: str | None = None,
+        standalone: bool = True,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 50,
+    ) -> PredictionPage:
+        found = [
+            p
+            for p in sorted(
+                self.store.predictions, key=lambda p: (p.created_at, p.id), reverse=True
+            )
+            if (not standalone or p.job_id is None)
+            and (submitted_by is None or p.parameters.get("submitted_by") == submitted_by)
+            and (after is None or (p.created_at, p.id) < after)
+        ]
+        page = found[:limit]
+        cursor = (page[-1].created_at, page[-1].id) if len(found) > limit else None
+        return PredictionPage(page, cursor)
+
+    def score_means(
+        self, source: ScoreSource, *, since: datetime, until: datetime, bucket_s: int
+    ) -> list[ScoreBucket]:
+        rows: list[tuple[datetime, dict[str, Any]]] = []
+        if source == "predictions":
+            for p in self.store.predictions:
+                scores = p.prediction.get("scores") or {}
+                rows.append((p.created_at, {k: v.get("mean") for k, v in scores.items()}))
+        else:
+            rows = [
+                (r.created_at, r.result.get("signals") or {}) for r in self.store.results.values()
+            ]
+        buckets: dict[int, list[dict[str, Any]]] = {}
+        for at, scores in rows:
+            if since <= at < until and scores.get(SIGNAL_NAMES[0]) is not None:
+                buckets.setdefault(int(at.timestamp()) // bucket_s, []).append(scores)
+        return [
+            ScoreBucket(
+                datetime.fromtimestamp(index * bucket_s, UTC),
+                len(found),
+                {n: sum(float(s[n]) for s in found) / len(found) for n in SIGNAL_NAMES},
+            )
+            for index, found in sorted(buckets.items())
+        ]
+
+    def outcomes(
+        self, *, since: datetime, until: datetime | None = None, limit: int = 10_000
+    ) -> list[Outcome]:
+        found = []
+        for result in self.store.results.values():
+            job = self.store.jobs.get(result.job_id)
+            if job is None or not isinstance(job.evaluation, dict):
+                continue
+            if result.created_at < since or (until is not None and result.created_at >= until):
+                continue
+            version = (job.prediction or {}).get("model_version")
+            found.append(Outcome(job.id, result.created_at, version, copy.deepcopy(job.evaluation)))
+        return sorted(found, key=lambda o: (o.at, o.job_id), reverse=True)[:limit]
+
+    def latest_signals(self, *, limit: int = 100) -> list[dict[str, float]]:
+        newest = sorted(
+            self.store.results.values(), key=lambda r: (r.created_at, r.job_id), reverse=True
+        )[:limit]
+        return [
+            {k: float(v) for k, v in r.result["signals"].items()}
+            for r in newest
+            if isinstance(r.result.get("signals"), dict)
+        ]
 
     def add_result(self, record: ResultRecord) -> None:
         if record.job_id in self.store.results:
@@ -454,6 +596,143 @@ class FakeIdempotencyStore(IdempotencyStore):
         return len(old)
 
 
+class FakeOptimisationRepository(OptimisationRepository):
+    def __init__(self, store: Store) -> None:
+        self.runs = store.optimisations
+
+    def add(self, record: OptimisationRecord) -> None:
+        if record.id in self.runs:
+            raise ConcurrentUpdate(f"optimisation {record.id} already exists")
+        self.runs[record.id] = _json_run(record)
+
+    def get(self, id: str) -> OptimisationRecord | None:
+        return self.runs.get(id)
+
+    def page(
+        self,
+        *,
+        owner: str | None = None,
+        state: str | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 50,
+    ) -> OptimisationPage:
+        runs = sorted(self.runs.values(), key=lambda r: (r.created_at, r.id), reverse=True)
+        runs = [
+            r
+            for r in runs
+            if (owner is None or r.owner == owner)
+            and (state is None or r.state == state)
+            and (after is None or (r.created_at, r.id) < after)
+        ]
+        page = runs[:limit]
+        cursor = (page[-1].created_at, page[-1].id) if len(runs) > limit else None
+        return OptimisationPage(page, cursor)
+
+    def unfinished(self, *, limit: int = 1000) -> list[OptimisationRecord]:
+        runs = sorted(self.runs.values(), key=lambda r: (r.created_at, r.id))
+        return [r for r in runs if r.state in UNFINISHED_OPTIMISATION_STATES][:limit]
+
+    def _change(self, id: str, states: tuple[str, ...], **changes: Any) -> bool:
+        found = self.runs.get(id)
+        if found is None or found.state not in states:
+            return False
+        self.runs[id] = _json_run(replace(found, **changes))
+        return True
+
+    def start(self, id: str, at: datetime, progress: dict[str, Any]) -> bool:
+        return self._change(id, ("queued",), state="running", started_at=at, progress=progress)
+
+    def record_progress(self, id: str, progress: dict[str, Any]) -> bool:
+        return self._change(id, UNFINISHED_OPTIMISATION_STATES, progress=progress)
+
+    def finish(
+        self,
+        id: str,
+        *,
+        state: str,
+        at: datetime,
+        result: dict[str, Any] | None = None,
+        error: str | None = None,
+        progress: dict[str, Any] | None = None,
+    ) -> bool:
+        if state not in ("completed", "failed"):
+            raise ValueError(f"a run finishes completed or failed, not {state!r}")
+        changes: dict[str, Any] = {"state": state, "finished_at": at, "result": result}
+        changes["error"] = error
+        if progress is not None:
+            changes["progress"] = progress
+        return self._change(id, UNFINISHED_OPTIMISATION_STATES, **changes)
+
+
+def _json_run(record: OptimisationRecord) -> OptimisationRecord:
+    return replace(
+        record,
+        request=_json(record.request),
+        progress=_json(record.progress),
+        result=_json(record.result),
+    )
+
+
+class FakeIngestedResultStore(IngestedResultStore):
+    def __init__(self, store: Store) -> None:
+        self.rows = store.ingested
+
+    def add(self, record: IngestedResult) -> None:
+        if record.id in self.rows:
+            raise RuntimeError(f"ingested result {record.id} exists")  # a primary key
+        self.rows[record.id] = replace(
+            record, parameters=_json(record.parameters), result=_json(record.result)
+        )
+
+    def get(self, id: str) -> IngestedResult | None:
+        return self.rows.get(id)
+
+    def list(self, *, since: datetime | None = None, limit: int = 100_000) -> list[IngestedResult]:
+        found = [r for r in self.rows.values() if since is None or r.received_at >= since]
+        return sorted(found, key=lambda r: (r.received_at, r.id))[:limit]
+
+
+class FakeYieldStore(YieldStore):
+    def __init__(self, store: Store) -> None:
+        self.rows = store.yields
+
+    def add(self, record: YieldRecord) -> None:
+        existing = self.by_key(*record.measurement.key)
+        if existing is not None:
+            raise DuplicateYield(existing)
+        # as a JSON column gives it back
+        stored = YieldMeasurement.model_validate(_json(record.measurement.model_dump(mode="json")))
+        self.rows[record.id] = replace(record, measurement=stored)
+
+    def get(self, id: str) -> YieldRecord | None:
+        return self.rows.get(id)
+
+    def by_key(self, lot_id: str, wafer_id: str, layer: str) -> YieldRecord | None:
+        key = (lot_id, wafer_id, layer)
+        return next((r for r in self.rows.values() if r.measurement.key == key), None)
+
+    def page(
+        self,
+        *,
+        lot_id: str | None = None,
+        layer: str | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 50,
+    ) -> YieldPage:
+        found = [
+            r
+            for r in sorted(
+                self.rows.values(), key=lambda r: (r.measurement.measured_at, r.id), reverse=True
+            )
+            if (lot_id is None or r.measurement.lot_id == lot_id)
+            and (layer is None or r.measurement.layer == layer)
+            and (after is None or (r.measurement.measured_at, r.id) < after)
+        ]
+        page = found[:limit]
+        cursor = (page[-1].measurement.measured_at, page[-1].id) if len(found) > limit else None
+        return YieldPage(page, cursor)
+
+
 class FakeUnitOfWork(UnitOfWork):
     """Units of work made on one ``Store`` see each other's commits, as on one database."""
 
@@ -472,6 +751,9 @@ class FakeUnitOfWork(UnitOfWork):
         self.model_versions = FakeModelVersionRecords(self.store)
         self.records = FakeRecordStore(self.store)
         self.idempotency = FakeIdempotencyStore(self.store)
+        self.optimisations = FakeOptimisationRepository(self.store)
+        self.ingested = FakeIngestedResultStore(self.store)
+        self.yields = FakeYieldStore(self.store)
 
     def _commit(self) -> None:
         self.store.commits += 1

@@ -282,4 +282,5 @@ def test_fem_images_are_stored_block_averaged_with_their_pixel_size() -> None:
     assert float(stored["image_pixel_nm"]) == 0.5 * 4  # 1000 px / 256 → blocks of 4
     assert np.isclose(stored["images"][1].mean(), image.mean(), rtol=1e-3)  # intensity kept
     aerial = np.load(io.BytesIO(out["aerial.npy"]))
-    assert aerial.shape == image.shape and aerial.dtype == np.float32
+    assert aerial.shape == image.shape
+    assert aerial.dtype == np.float32

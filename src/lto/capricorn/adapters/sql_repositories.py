@@ -8,13 +8,27 @@ Aggregates carry the version of the row they were read from; an update names it
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    and_,
+    case,
+    cast,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
 from lto.atlas.alerts import Alert
+from lto.atlas.contracts import SIGNAL_NAMES
 from lto.atlas.events import DomainEvent
 from lto.atlas.lifecycle import FINAL_STATES, Job, JobState
 from lto.capricorn.adapters import orm
@@ -27,17 +41,24 @@ from lto.capricorn.adapters.mapping import (
     utc,
 )
 from lto.capricorn.repositories import (
+    PIPELINE_OUTCOMES,
+    AlertPage,
     AlertRepository,
     AuditEntry,
     BufferRow,
     ConcurrentUpdate,
     DuplicateMessage,
+    DurationHistogram,
     JobPage,
     JobRepository,
     OutboxRow,
+    Outcome,
+    PredictionPage,
     PredictionRecord,
     RecordStore,
     ResultRecord,
+    ScoreBucket,
+    ScoreSource,
 )
 
 _FINISHED = [s.value for s in (*FINAL_STATES, JobState.ANOMALY_FLAGGED)]
@@ -139,6 +160,30 @@ class SqlJobRepository(JobRepository):
         ).all()
         return self._load(rows)
 
+    def durations(self, bounds: Sequence[float]) -> DurationHistogram:
+        changes, jobs = orm.job_state_changes, orm.jobs
+        seconds = _seconds_between(jobs.c.submitted_at, changes.c.at, self._db.dialect.name)
+        inner = (
+            select(seconds.label("s"))
+            .select_from(changes.join(jobs, jobs.c.id == changes.c.job_id))
+            .where(changes.c.state.in_([s.value for s in PIPELINE_OUTCOMES]))
+            .subquery()
+        )
+        s = inner.c.s
+        row = self._db.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(s), 0.0),
+                *(func.coalesce(func.sum(case((s <= float(b), 1), else_=0)), 0) for b in bounds),
+            )
+        ).one()
+        return DurationHistogram(
+            tuple(float(b) for b in bounds),
+            tuple(int(n) for n in row[2:]),
+            int(row[0]),
+            float(row[1]),
+        )
+
     def flush(self) -> None:
         for job in self.seen.values():
             row = job_row(job)
@@ -202,9 +247,56 @@ class SqlAlertRepository(AlertRepository):
     def history(self, *, limit: int = 100) -> list[Alert]:
         return self._query(limit=limit)
 
+    def page(
+        self,
+        *,
+        active: bool | None = None,
+        severity: str | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 50,
+    ) -> AlertPage:
+        t = orm.alerts
+        conditions: list[Any] = []
+        if active is not None:
+            acknowledged = t.c.acknowledged_at
+            conditions.append(acknowledged.is_(None) if active else acknowledged.is_not(None))
+        if severity is not None:
+            conditions.append(t.c.severity == severity)
+        if after is not None:
+            at, last = after
+            conditions.append(or_(t.c.fired_at < at, and_(t.c.fired_at == at, t.c.id < last)))
+        rows = self._db.execute(
+            select(t)
+            .where(*conditions)
+            .order_by(t.c.fired_at.desc(), t.c.id.desc())
+            .limit(limit + 1)
+        ).all()
+        alerts = self._load(rows[:limit])
+        more = len(rows) > limit
+        cursor = (utc(rows[limit - 1].fired_at), rows[limit - 1].id) if more else None
+        return AlertPage(alerts, cursor)
+
     def active_from(self, source: str) -> list[Alert]:
         t = orm.alerts
         return self._query(t.c.acknowledged_at.is_(None), t.c.source == source, limit=1000)
+
+    def changed_since(self, since: datetime, *, limit: int = 500) -> list[Alert]:
+        t = orm.alerts
+        rows = self._db.execute(
+            select(t)
+            .where(or_(t.c.fired_at >= since, t.c.acknowledged_at >= since))
+            .order_by(t.c.fired_at, t.c.id)
+            .limit(limit)
+        ).all()
+        return self._load(rows)
+
+    def count_by_severity(self, *, active: bool | None = None) -> dict[str, int]:
+        t = orm.alerts
+        query = select(t.c.severity, func.count()).group_by(t.c.severity)
+        if active is not None:
+            acknowledged = t.c.acknowledged_at
+            query = query.where(acknowledged.is_(None) if active else acknowledged.is_not(None))
+        return {str(severity): int(n) for severity, n in self._db.execute(query).all()}
 
     def flush(self) -> None:
         t = orm.alerts
@@ -261,17 +353,105 @@ class SqlRecordStore(RecordStore):
         rows = self._db.execute(
             query.order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit)
         ).all()
-        return [
-            PredictionRecord(
-                id=r.id,
-                created_at=utc(r.created_at),
-                model_version=r.model_version,
-                parameters=r.parameters,
-                prediction=r.prediction,
-                recommend_physics=r.recommend_physics,
-                job_id=r.job_id,
+        return [_prediction_record(r) for r in rows]
+
+    def prediction_page(
+        self,
+        *,
+        submitted_by: str | None = None,
+        standalone: bool = True,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 50,
+    ) -> PredictionPage:
+        t = orm.tradeoff_predictions
+        query = select(t)
+        if standalone:
+            query = query.where(t.c.job_id.is_(None))
+        if submitted_by is not None:
+            query = query.where(t.c.parameters["submitted_by"].as_string() == submitted_by)
+        if after is not None:
+            at, last = after
+            query = query.where(or_(t.c.created_at < at, and_(t.c.created_at == at, t.c.id < last)))
+        rows = self._db.execute(
+            query.order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit + 1)
+        ).all()
+        more = len(rows) > limit
+        cursor = (utc(rows[limit - 1].created_at), rows[limit - 1].id) if more else None
+        return PredictionPage([_prediction_record(r) for r in rows[:limit]], cursor)
+
+    def score_means(
+        self, source: ScoreSource, *, since: datetime, until: datetime, bucket_s: int
+    ) -> list[ScoreBucket]:
+        if source == "predictions":
+            t = orm.tradeoff_predictions
+            at = t.c.created_at
+            scores = [t.c.prediction[("scores", name, "mean")].as_float() for name in SIGNAL_NAMES]
+        else:
+            t = orm.job_results
+            at = t.c.created_at
+            scores = [t.c.signals[name].as_float() for name in SIGNAL_NAMES]
+        width = int(bucket_s)
+        bucket: ColumnElement[Any]
+        if self._db.dialect.name == "postgresql":
+            bucket = func.floor(func.extract("epoch", at) / literal_column(str(width)))
+        else:  # SQLite keeps UTC times as text: strftime('%s') reads them as seconds
+            bucket = cast(func.strftime("%s", at), Integer) // literal_column(str(width), Integer)
+        query = (
+            select(
+                bucket.label("bucket"),
+                func.count(scores[0]).label("n"),
+                *(
+                    func.avg(score).label(name)
+                    for score, name in zip(scores, SIGNAL_NAMES, strict=True)
+                ),
             )
-            for r in rows
+            .where(at >= since, at < until)
+            .group_by(literal_column("bucket"))
+            .order_by(literal_column("bucket"))
+        )
+        found = []
+        for row in self._db.execute(query):
+            if not row.n:
+                continue
+            start = datetime.fromtimestamp(int(row.bucket) * width, UTC)
+            means: dict[str, float] = {name: float(getattr(row, name)) for name in SIGNAL_NAMES}
+            found.append(ScoreBucket(start, int(row.n), means))
+        return found
+
+    def outcomes(
+        self, *, since: datetime, until: datetime | None = None, limit: int = 10_000
+    ) -> list[Outcome]:
+        r, j = orm.job_results, orm.jobs
+        query = (
+            select(
+                j.c.id,
+                r.c.created_at,
+                j.c.prediction["model_version"].as_string().label("model_version"),
+                j.c.evaluation,
+            )
+            .select_from(r.join(j, r.c.job_id == j.c.id))
+            .where(r.c.created_at >= since)
+        )
+        if until is not None:
+            query = query.where(r.c.created_at < until)
+        rows = self._db.execute(
+            query.order_by(r.c.created_at.desc(), j.c.id.desc()).limit(limit)
+        ).all()
+        return [
+            Outcome(row.id, utc(row.created_at), row.model_version, row.evaluation)
+            for row in rows
+            if isinstance(row.evaluation, dict)
+        ]
+
+    def latest_signals(self, *, limit: int = 100) -> list[dict[str, float]]:
+        t = orm.job_results
+        rows = self._db.execute(
+            select(t.c.signals).order_by(t.c.created_at.desc(), t.c.job_id.desc()).limit(limit)
+        ).all()
+        return [
+            {name: float(value) for name, value in row.signals.items()}
+            for row in rows
+            if isinstance(row.signals, dict)
         ]
 
     # results
@@ -404,6 +584,26 @@ class SqlRecordStore(RecordStore):
             query = query.where(t.c.created_at >= since)
         rows = self._db.execute(query.order_by(t.c.created_at, t.c.job_id).limit(limit))
         return [BufferRow(r.job_id, utc(r.created_at), r.model_version, r.row) for r in rows]
+
+
+def _prediction_record(r: Any) -> PredictionRecord:
+    return PredictionRecord(
+        id=r.id,
+        created_at=utc(r.created_at),
+        model_version=r.model_version,
+        parameters=r.parameters,
+        prediction=r.prediction,
+        recommend_physics=r.recommend_physics,
+        job_id=r.job_id,
+    )
+
+
+def _seconds_between(start: Any, end: Any, dialect: str) -> ColumnElement[Any]:
+    """``end - start`` in seconds, in SQL: PostgreSQL subtracts timestamps; SQLite keeps UTC
+    times as text, which julianday() reads (to about 50 µs)."""
+    if dialect == "postgresql":
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
 
 
 __all__ = ["SqlAlertRepository", "SqlJobRepository", "SqlRecordStore"]

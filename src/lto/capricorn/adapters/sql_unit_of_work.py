@@ -14,6 +14,8 @@ from lto.capricorn.adapters.sql_catalog import (
     SqlUserRepository,
 )
 from lto.capricorn.adapters.sql_idempotency import SqlIdempotencyStore
+from lto.capricorn.adapters.sql_ingest import SqlIngestedResultStore, SqlYieldStore
+from lto.capricorn.adapters.sql_optimisations import SqlOptimisationRepository
 from lto.capricorn.adapters.sql_repositories import (
     SqlAlertRepository,
     SqlJobRepository,
@@ -46,6 +48,9 @@ class SqlUnitOfWork(UnitOfWork):
         self.model_versions = SqlModelVersionRecords(self._connection)
         self.records = SqlRecordStore(self._connection)
         self.idempotency = SqlIdempotencyStore(self._connection)
+        self.ingested = SqlIngestedResultStore(self._connection)
+        self.yields = SqlYieldStore(self._connection)
+        self.optimisations = SqlOptimisationRepository(self._connection)
 
     def _commit(self) -> None:
         assert self._transaction is not None, "commit outside `with uow:`"

@@ -19,6 +19,7 @@ from lto.capricorn.api.middleware import BodyLimit, RateLimit, RequestContext, S
 from lto.capricorn.api.pagination import Cursors
 from lto.capricorn.api.routes import ROUTERS
 from lto.capricorn.api.services import ApiServices
+from lto.capricorn.service.optimisations import OptimisationRunner
 
 DESCRIPTION = """\
 LTO's service: submit lithography jobs through the pipeline (contract, policy, surrogate
@@ -33,7 +34,7 @@ details (RFC 9457) that name the field at fault.
 
 def _lifespan(services: ApiServices) -> object:
     """While the app serves: this process's outbox relay, so the events its requests commit
-    (a job queued) reach the broker at once."""
+    (a job queued) reach the broker at once; and its optimisation runner."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -42,9 +43,12 @@ def _lifespan(services: ApiServices) -> object:
             target=services.relay.run, args=(stop,), name="outbox-relay", daemon=True
         )
         relay.start()
+        runner: OptimisationRunner = _app.state.optimisations
+        runner.start()  # and fail the runs a dead process left running
         try:
             yield
         finally:
+            runner.stop()
             stop.set()
             services.relay.notify()
             relay.join(timeout=10)
@@ -67,7 +71,12 @@ def create_app(services: ApiServices, config: ApiConfig) -> FastAPI:
     app.state.authenticator = Authenticator(services.uow, config)
     app.state.idempotency = Idempotency(services.uow, config)
     app.state.cursors = Cursors(config.jwt_secret)
-    app.state.metrics = metrics = observability.ApiMetrics()
+    app.state.optimisations = OptimisationRunner(
+        services.uow,
+        lambda: services.production_surrogate(),
+        lambda: services.scratch_study_engine(),
+    )
+    app.state.metrics = metrics = observability.ApiMetrics(services, cache_s=config.metrics_cache_s)
     problems.install(app)  # its catch-all middleware first: innermost
     app.add_middleware(BodyLimit, config=config)
     app.add_middleware(RateLimit, config=config)

@@ -19,6 +19,8 @@ class ApiConfig:
     idempotency_ttl_s: int = 24 * 3600
     in_flight_stale_s: int = 120  # an in-flight key this old belongs to a request that died
     metrics_interval_s: float = 5.0  # /ws/metrics frames
+    metrics_cache_s: float = 5.0  # /metrics scrapes and /ws/metrics' health reuse answers this long
+    alerts_poll_s: float = 1.0  # /ws/alerts: how often the alerts table is read for news
     credential_cache_s: float = 10.0  # a revoked key works for at most this long
     page_limit_max: int = 200
 

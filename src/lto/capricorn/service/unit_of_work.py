@@ -24,10 +24,13 @@ from lto.capricorn.repositories import (
     CellRepository,
     FabRepository,
     IdempotencyStore,
+    IngestedResultStore,
     JobRepository,
     ModelVersionRecords,
+    OptimisationRepository,
     RecordStore,
     UserRepository,
+    YieldStore,
 )
 
 # which field of an event names the entity it concerns, and its kind, for the audit log
@@ -74,6 +77,9 @@ class UnitOfWork(ABC):
     model_versions: ModelVersionRecords
     records: RecordStore
     idempotency: IdempotencyStore
+    ingested: IngestedResultStore  # simulation results run elsewhere
+    yields: YieldStore  # wafer yield measurements
+    optimisations: OptimisationRepository
 
     def __init__(
         self,
