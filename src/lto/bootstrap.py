@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from lto.atlas.events import DomainEvent, ModelPromoted, ModelRolledBack
     from lto.capricorn.api.config import ApiConfig
     from lto.capricorn.ports import ArtifactStore, Broker
+    from lto.capricorn.service.batching import MicroBatcher
     from lto.capricorn.service.messagebus import MessageBus
     from lto.capricorn.service.monitoring import Monitor
     from lto.capricorn.service.outbox import OutboxRelay
@@ -449,7 +450,25 @@ class Application:
         alternative from a short search over the surrogate (in memory: nothing stored)."""
         from lto.capricorn.service.preflight import Preflight
 
-        return Preflight(self._production_surrogate, alternatives=self._alternative)
+        return Preflight(self._batched_production_surrogate, alternatives=self._alternative)
+
+    @cached_property
+    def _preflight_batcher(self) -> MicroBatcher[Any, Any]:
+        """Concurrent submissions (the API's) share one surrogate call for their pre-flight."""
+        from lto.capricorn.service.batching import MicroBatcher
+
+        return MicroBatcher(
+            lambda batch: self._production_surrogate().evaluate_batch(list(batch)),
+            max_batch=64,
+            max_wait_s=0.002,
+            name="preflight",
+        )
+
+    def _batched_production_surrogate(self) -> SurrogatePort:
+        from lto.capricorn.service.batching import BatchedSurrogate
+
+        surrogate = self._production_surrogate()  # NoSurrogate now, not inside a batch
+        return BatchedSurrogate(surrogate, self._preflight_batcher)  # type: ignore[return-value]
 
     def _production_surrogate(self) -> SurrogatePort:
         from lto.capricorn.service.preflight import NoSurrogate

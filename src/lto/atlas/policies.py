@@ -9,6 +9,7 @@ variation of the line, and the weights of the overall health score).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -210,8 +211,10 @@ def constraint_profile(name: str) -> ConstraintProfile:
     raise UnknownName("constraint profile", name, list(PROFILES))
 
 
+@lru_cache(maxsize=4096)
 def infer_profile_name(wavelength_nm: float, na: float) -> str | None:
-    """The default profile for a wavelength: the technology at that λ whose NA range fits."""
+    """The default profile for a wavelength: the technology at that λ whose NA range fits
+    (cached: the profiles are constants, and every job view asks)."""
     fitting = sorted(
         (p for p in PROFILES.values() if abs(p.technology.wavelength_nm - wavelength_nm) <= 0.5),
         key=lambda p: p.technology.medium_index,  # a dry tool where a dry lens suffices

@@ -105,8 +105,9 @@ class JobRepository(AggregateRepository[Job]):
     def count_by_state(self) -> dict[str, int]: ...
 
     @abstractmethod
-    def count_unfinished(self, submitted_by: str) -> int:
-        """Jobs of this submitter not yet in a final state (the API's per-user quota)."""
+    def count_unfinished(self, submitted_by: str, *, at_most: int | None = None) -> int:
+        """Jobs of this submitter not yet in a final state (the API's per-user quota), counted
+        up to ``at_most`` (the quota's check then costs the same however many there are)."""
 
     @abstractmethod
     def finished_since(self, since: datetime) -> int:

@@ -174,12 +174,13 @@ class FakeJobRepository(JobRepository):
             counts[job.state.value] = counts.get(job.state.value, 0) + 1
         return counts
 
-    def count_unfinished(self, submitted_by: str) -> int:
-        return sum(
+    def count_unfinished(self, submitted_by: str, *, at_most: int | None = None) -> int:
+        found = sum(
             1
             for j in self._table.table.values()
             if j.parameters.submitted_by == submitted_by and j.state not in _FINISHED
         )
+        return found if at_most is None else min(found, at_most)
 
     def finished_since(self, since: datetime) -> int:
         return sum(

@@ -15,6 +15,7 @@ from lto.atlas.alerts import Alert
 from lto.atlas.contracts import SIGNAL_NAMES
 from lto.atlas.errors import InvariantViolated
 from lto.atlas.lifecycle import Job, JobState, StateChange
+from lto.atlas.policies import Violation
 from lto.atlas.yield_data import YieldMeasurement
 from lto.capricorn.repositories import (
     ConcurrentUpdate,
@@ -272,6 +273,24 @@ class UnitOfWorkContract:
             with pytest.raises(DuplicateMessage):  # noqa: PT012 - at once, or on commit
                 uow.records.mark_processed("simulations", "ev-1", now)
                 uow.commit()
+
+    def test_unfinished_jobs_are_counted_per_submitter_up_to_a_bound(
+        self, make_uow: Factory
+    ) -> None:
+        with make_uow() as uow:
+            for i in range(4):
+                job = Job(a_job(submitted_by="ana"))
+                uow.jobs.add(job)
+                if i == 0:
+                    job.start_validation()
+                    job.reject([Violation("na", "beyond the profile", 2.0)])
+            uow.jobs.add(Job(a_job(submitted_by="bob")))
+            uow.commit()
+        with make_uow() as uow:
+            assert uow.jobs.count_unfinished("ana") == 3
+            assert uow.jobs.count_unfinished("ana", at_most=2) == 2
+            assert uow.jobs.count_unfinished("bob") == 1
+            assert uow.jobs.count_unfinished("cy") == 0
 
     def test_an_idempotency_key_is_reserved_once_then_answered(self, make_uow: Factory) -> None:
         now = datetime.now(UTC)

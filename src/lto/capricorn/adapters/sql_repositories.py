@@ -138,11 +138,12 @@ class SqlJobRepository(JobRepository):
         query = select(t.c.state, func.count()).group_by(t.c.state)
         return {str(state): int(count) for state, count in self._db.execute(query).all()}
 
-    def count_unfinished(self, submitted_by: str) -> int:
+    def count_unfinished(self, submitted_by: str, *, at_most: int | None = None) -> int:
         t = orm.jobs
-        query = select(func.count()).where(
-            t.c.submitted_by == submitted_by, t.c.state.not_in(_FINISHED)
-        )
+        rows = select(t.c.id).where(t.c.submitted_by == submitted_by, t.c.state.not_in(_FINISHED))
+        if at_most is not None:  # a quota check needs to count only so far
+            rows = rows.limit(at_most)
+        query = select(func.count()).select_from(rows.subquery())
         return int(self._db.execute(query).scalar_one())
 
     def finished_since(self, since: datetime) -> int:

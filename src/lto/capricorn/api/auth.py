@@ -73,6 +73,20 @@ class Authenticator:
 
     # --- what the request presents -------------------------------------------------------
 
+    def cached(self, headers: Any) -> Principal | None:
+        """The caller if their credential was checked within ``credential_cache_s``, else
+        None (then ``authenticate``, which may ask the database)."""
+        key = headers.get("x-api-key")
+        if key is None:
+            scheme, _, value = (headers.get("authorization") or "").partition(" ")
+            if scheme.lower() != "bearer" or not value.strip():
+                return None
+            value = value.strip()
+            if not value.startswith(KEY_PREFIX):
+                return self._cached("t" + hashlib.sha256(value.encode()).hexdigest())
+            key = value
+        return self._cached(hash_key(key.strip()))
+
     def authenticate(self, headers: Any) -> Principal:
         key = headers.get("x-api-key")
         authorization = headers.get("authorization") or ""

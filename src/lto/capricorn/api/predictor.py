@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -47,9 +48,15 @@ class BatchedPredictor:
         the surrogate raised (``NoSurrogate`` when none is trained)."""
         return self._evaluate[explain](parameters)
 
+    def submit(self, parameters: JobParameters, *, explain: bool) -> Future[Answer]:
+        return self._evaluate[explain].submit(parameters)
+
     def record(self, record: PredictionRecord) -> None:
         """Stored (committed) when this returns, with the others of its batch."""
         self._store(record)
+
+    def submit_record(self, record: PredictionRecord) -> Future[None]:
+        return self._store.submit(record)
 
     def _answer(self, batch: Sequence[JobParameters], *, explain: bool) -> list[Answer]:
         surrogate = self.services.production_surrogate()

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -91,4 +91,23 @@ class MicroBatcher(Generic[T, R]):
             future.set_result(answer)
 
 
-__all__ = ["MicroBatcher"]
+class BatchedSurrogate:
+    """A surrogate whose plain ``evaluate`` calls go through a ``MicroBatcher`` (pre-flight of
+    concurrent submissions); everything else, ``explain`` included, is the surrogate's own."""
+
+    def __init__(self, surrogate: Any, batcher: MicroBatcher[Any, Any]) -> None:
+        self._surrogate = surrogate
+        self._batcher = batcher
+
+    def evaluate(self, parameters: Any, *, explain: bool = False) -> Any:
+        if explain:
+            return self._surrogate.evaluate(parameters, explain=True)
+        return self._batcher(parameters)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._surrogate, name)
+
+
+__all__ = ["BatchedSurrogate", "MicroBatcher"]

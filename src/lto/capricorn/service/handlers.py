@@ -10,7 +10,7 @@ search) thinks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
@@ -43,6 +43,7 @@ class NotFound(LookupError):
 class Submitted:
     job_id: str
     state: JobState
+    job: Job | None = field(default=None, compare=False, repr=False)  # as committed
 
 
 def contract_reasons(error: ValidationError) -> list[tuple[str, str]]:
@@ -89,7 +90,7 @@ def submit_job(command: SubmitJob, uow: UnitOfWork, preflight: Preflight) -> Sub
             else:
                 job.queue()
         uow.commit()
-        return Submitted(job.id, job.state)
+        return Submitted(job.id, job.state, job)
 
 
 def cancel_job(command: CancelJob, uow: UnitOfWork) -> JobState:

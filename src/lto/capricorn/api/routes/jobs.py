@@ -94,22 +94,22 @@ def submit(
         raw = asked | {"submitted_by": _submitter(principal, body.submitted_by)}
         with services.uow() as uow:
             existing = uow.jobs.get(job_id)  # made by a request that died before answering
-            unfinished = uow.jobs.count_unfinished(raw["submitted_by"])
+            unfinished = uow.jobs.count_unfinished(
+                raw["submitted_by"], at_most=config.max_active_jobs_per_user
+            )
         if existing is not None:
             return 201, job_out(existing).model_dump(mode="json")
         if unfinished >= config.max_active_jobs_per_user:
             raise Problem(
                 429,
-                f"{raw['submitted_by']} has {unfinished} unfinished jobs, the quota is "
+                f"{raw['submitted_by']} has {unfinished} or more unfinished jobs, the quota is "
                 f"{config.max_active_jobs_per_user}: wait for some to finish or cancel some",
                 headers={"Retry-After": "30"},
                 kind="quota",
             )
-        services.bus.handle(SubmitJob(raw, job_id=job_id))
-        with services.uow() as uow:
-            job = uow.jobs.get(job_id)
-        assert job is not None
-        return 201, job_out(job).model_dump(mode="json")
+        submitted = services.bus.handle(SubmitJob(raw, job_id=job_id))
+        assert submitted.job is not None
+        return 201, job_out(submitted.job).model_dump(mode="json")
 
     answer = idempotency.respond(request, principal, asked, create, id_prefix="job")
     if answer.status_code == 201:

@@ -10,6 +10,7 @@ and services everyone's. The trends are the whole fab's: means over time, no one
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -173,7 +174,7 @@ def no_surrogate() -> Problem:
         503: {"description": "no surrogate is trained yet"},
     },
 )
-def predict(
+async def predict(
     body: JobSubmission,
     request: Request,
     principal: Reader,
@@ -184,12 +185,13 @@ def predict(
 ) -> PredictionOut:
     """Not a creating POST: an Idempotency-Key is accepted and ignored (asking twice predicts
     twice, and records both). Concurrent requests are answered together (api/predictor.py):
-    ``inference_time_ms`` is the surrogate time of this request's batch."""
+    ``inference_time_ms`` is the surrogate time of this request's batch. Async: the work is
+    done by the predictor's threads; the event loop only waits for it."""
     parameters = body.model_copy(update={"submitted_by": _submitter(principal, body.submitted_by)})
     constraints = constraint_check(parameters)
     predictor = predictor_of(request.app.state, services)
     try:
-        found, elapsed_ms = predictor.predict(parameters, explain=explain)
+        found, elapsed_ms = await asyncio.wrap_future(predictor.submit(parameters, explain=explain))
     except NoSurrogate:
         raise no_surrogate() from None
     prediction = found.model_copy(update={"inference_time_ms": elapsed_ms})
@@ -204,7 +206,7 @@ def predict(
         prediction=prediction.model_dump(mode="json"),
         recommend_physics=prediction.flags.recommend_physics,
     )
-    predictor.record(record)
+    await asyncio.wrap_future(predictor.submit_record(record))
     return prediction_out(record, constraints)
 
 
