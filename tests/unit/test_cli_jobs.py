@@ -4,6 +4,7 @@ directory, the in-memory broker, the built-in physics on a coarse line/space job
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -171,3 +172,13 @@ def test_the_alternative_search_runs_on_the_current_surrogate(current_model) -> 
         assert predicted["overall_health"].mean >= 0.3
         assert (found.na, found.pitch_nm) == (job.na, job.pitch_nm)
     assert not (app.settings.data_dir / "studies.journal").exists()
+
+
+def test_export_buffer_refuses_a_wrong_suffix_and_a_missing_folder(tmp_path: Path) -> None:
+    code, _, err = run("jobs", "export-buffer", "--out", str(tmp_path / "b.csv"))
+    assert code == 2
+    assert "*.parquet" in err
+    code, _, err = run("jobs", "export-buffer", "--out", str(tmp_path / "nowhere" / "b.parquet"))
+    assert code == 3
+    assert "is not an existing folder" in err
+    assert not (tmp_path / "nowhere").exists()

@@ -223,9 +223,15 @@ def export_buffer(out: Path, ingested: bool) -> None:
     ingested from other simulators, as a training dataset."""
     from lto.bootstrap import bootstrap
     from lto.capricorn.service.ingest import training_rows
+    from lto.cli.preflight import check_writable
     from lto.daedalus.dataset import result_row, save_dataset, training_data_from_history
     from lto.daedalus.domain import default_domain
 
+    if out.suffix.lower() != ".parquet":
+        raise CliError(
+            f"--out {out}: the dataset is Parquet, name it *.parquet", ExitCode.BAD_INPUT
+        )
+    check_writable(out, folder=False, flag="--out")
     app = bootstrap()
     with app.uow() as uow:
         found = training_rows(uow, result_row, include_ingested=ingested)
