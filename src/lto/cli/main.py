@@ -13,6 +13,7 @@ from lto.cli.errors import EXIT_CODES_HELP, GuardedGroup
 from lto.cli.jobs import alerts, jobs
 from lto.cli.layout import layout_options
 from lto.cli.options import job_options, output_options, physics_options
+from lto.cli.remote import remote
 from lto.cli.serve import serve
 from lto.cli.service import scheduler, worker
 
@@ -390,6 +391,7 @@ cli.add_command(alerts)
 cli.add_command(worker)
 cli.add_command(scheduler)
 cli.add_command(serve)
+cli.add_command(remote)
 cli.add_command(users)
 cli.add_command(keys)
 
