@@ -115,15 +115,19 @@ class JobParameters(Contract):
     Units: lengths and focus in nm, dose in mJ/cm². ``sigma`` is the outer partial coherence;
     ``sigma_inner`` the inner one for annular, dipole and quadrupole illumination. Focus is
     positive into the resist. ``priority`` runs from 1 (whenever) to 10 (now).
+
+    NA, the pixel and the CD are at least 0.01 (nm): nothing smaller is a process anyone runs,
+    and on values a few ulps above zero the quantities computed from them (λ/NA², pitch over
+    pixel, thickness over CD) overflow to infinity.
     """
 
-    na: float = Field(gt=0.0, lt=2.0, description="numerical aperture of the projection lens")
+    na: float = Field(ge=0.01, lt=2.0, description="numerical aperture of the projection lens")
     wavelength_nm: Nanometres = Field(ge=1.0, le=1000.0)
     dose_mj_cm2: DoseMjCm2 = Field(gt=0.0, le=10_000.0)
     sigma: float = Field(ge=0.0, le=1.0, description="outer partial coherence")
     resist_thickness_nm: Nanometres = Field(gt=0.0, le=10_000.0)
-    grid_size_nm: Nanometres = Field(gt=0.0, le=100.0, description="simulation pixel size")
-    target_cd_nm: Nanometres = Field(gt=0.0, le=100_000.0)
+    grid_size_nm: Nanometres = Field(ge=0.01, le=100.0, description="simulation pixel size")
+    target_cd_nm: Nanometres = Field(ge=0.01, le=100_000.0)
     pitch_nm: Nanometres = Field(gt=0.0, le=1_000_000.0)
     focus_nm: Nanometres = Field(default=0.0, ge=-100_000.0, le=100_000.0)
     illumination: JobIllumination = IlluminationShape.CONVENTIONAL

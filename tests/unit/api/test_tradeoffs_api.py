@@ -107,6 +107,23 @@ def test_predict_on_behalf_of_someone_is_for_operators_and_admins(model_api: Api
     assert [p["id"] for p in mine] == [allowed.json()["id"]]
 
 
+@pytest.mark.parametrize(
+    ("field", "value"), [("na", 1e-300), ("grid_size_nm", 5e-324), ("target_cd_nm", 5e-324)]
+)
+def test_predict_refuses_values_a_few_ulps_above_zero_naming_the_field(
+    model_api: Api, field: str, value: float
+) -> None:
+    """Found by schemathesis: NA 1e-300 was a valid job, and the surrogate's features (λ/NA²)
+    overflowed: a 500."""
+    response = model_api.client.post(
+        PREDICT, json=a_job(**{field: value}), headers=model_api.headers()
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert stored_predictions(model_api) == []
+
+
 def test_predict_without_a_surrogate_is_a_503_problem_saying_to_train(api: Api) -> None:
     response = api.client.post(PREDICT, json=a_job(), headers=api.headers())
     assert response.status_code == 503

@@ -61,6 +61,18 @@ def test_every_range_error_is_reported_at_once() -> None:
     assert error_fields(info.value) == {"na", "sigma", "dose_mj_cm2", "priority"}
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("na", 1e-300), ("na", 0.009), ("grid_size_nm", 5e-324), ("target_cd_nm", 5e-324)],
+)
+def test_na_pixel_and_cd_just_above_zero_are_refused(field: str, value: float) -> None:
+    """What is computed from them (λ/NA², pitch over pixel, thickness over CD) would overflow."""
+    with pytest.raises(ValidationError) as info:
+        params(**{field: value})
+    assert error_fields(info.value) == {field}
+    assert params(na=0.01, grid_size_nm=0.01, target_cd_nm=0.01).na == 0.01
+
+
 def test_typos_are_not_silently_ignored() -> None:
     with pytest.raises(ValidationError) as info:
         params(dose_mj=30)

@@ -33,6 +33,23 @@ def test_one_alone_is_answered_without_company() -> None:
     assert batcher(41) == 42
 
 
+def test_one_bad_request_in_a_batch_fails_alone() -> None:
+    release = threading.Event()
+
+    def fussy(items: Sequence[int]) -> list[int]:
+        release.wait(5)
+        if any(i < 0 for i in items):
+            raise ValueError("negative")
+        return list(items)
+
+    batcher = MicroBatcher(fussy, max_batch=8, max_wait_s=0.05)
+    futures = [batcher.submit(i) for i in (1, -1, 2, 3)]
+    release.set()
+    with pytest.raises(ValueError, match="negative"):
+        futures[1].result(5)
+    assert [futures[i].result(5) for i in (0, 2, 3)] == [1, 2, 3]
+
+
 def test_a_failing_batch_fails_each_of_its_requests_and_the_next_batch_still_runs() -> None:
     def fussy(items: Sequence[int]) -> list[int]:
         if any(i < 0 for i in items):

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from lto import __version__
-from lto.capricorn.api import observability, problems
+from lto.capricorn.api import observability, openapi_doc, problems
 from lto.capricorn.api.auth import Authenticator
 from lto.capricorn.api.config import ApiConfig
 from lto.capricorn.api.idempotency import HEADER, Idempotency
@@ -94,6 +94,7 @@ def create_app(services: ApiServices, config: ApiConfig) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(observability.router)
+    openapi_doc.install(app, [*ROUTERS, observability.router])
     return app
 
 

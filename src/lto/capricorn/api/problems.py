@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("lto.api")
@@ -32,6 +33,38 @@ TITLES = {
     500: "Internal server error",
     503: "Service unavailable",
 }
+
+
+class FieldError(BaseModel):
+    """One thing wrong with the request."""
+
+    model_config = ConfigDict(title="FieldError")
+
+    field: str = Field(
+        description="where: a dotted path in the body (`sigma`, `records.3.result.cd_nm`), "
+        "or `query.<name>`, `header.<name>`; `body` for the whole body"
+    )
+    rule: str = Field(description="what is wrong there, in words")
+
+
+class ProblemDetails(BaseModel):
+    """What every error answers with: problem details (RFC 9457), sent as
+    `application/problem+json`. Clients should ignore members they do not know."""
+
+    model_config = ConfigDict(title="Problem")
+
+    type: str = Field(
+        description="`about:blank`, or `https://lto.dev/problems/<kind>` naming the kind of "
+        "problem (invalid-input, not-found, rate-limited, ...)"
+    )
+    title: str = Field(description="the status in words")
+    status: int = Field(ge=400, le=599, description="the HTTP status, repeated")
+    detail: str = Field(description="what happened, in words")
+    instance: str = Field(default="", description="the path that was asked for")
+    errors: list[FieldError] = Field(
+        default_factory=list, description="for bad input: one entry per field at fault"
+    )
+    request_id: str = Field(default="", description="the X-Request-ID the log knows it by")
 
 
 class Problem(Exception):
@@ -202,4 +235,15 @@ def install(app: FastAPI) -> None:
     app.add_middleware(CatchAll)  # add first: innermost
 
 
-__all__ = ["PROBLEM", "CatchAll", "Problem", "field_errors", "install", "response", "translate"]
+__all__ = [
+    "PROBLEM",
+    "TITLES",
+    "CatchAll",
+    "FieldError",
+    "Problem",
+    "ProblemDetails",
+    "field_errors",
+    "install",
+    "response",
+    "translate",
+]

@@ -81,9 +81,19 @@ class MicroBatcher(Generic[T, R]):
             answers = self.answer([item for item, _ in live])
             if len(answers) != len(live):
                 raise RuntimeError(f"{len(answers)} answers for {len(live)} requests")
-        except BaseException as exc:  # every request of the batch learns why
-            for _, future in live:
-                future.set_exception(exc)
+        except BaseException as exc:
+            if len(live) == 1:
+                live[0][1].set_exception(exc)
+                return
+            # one request may have spoiled the batch: each is answered alone, so only it fails
+            log.warning(
+                "%s: a batch of %d failed (%s); answering each alone", self.name, len(live), exc
+            )
+            for item, future in live:
+                try:
+                    future.set_result(self.answer([item])[0])
+                except BaseException as alone:
+                    future.set_exception(alone)
             return
         self.batches += 1
         self.items += len(live)

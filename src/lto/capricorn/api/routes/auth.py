@@ -45,7 +45,10 @@ class MeOut(Out):
     "/token",
     response_model=TokenOut,
     summary="A bearer token (JWT, HS256) for a user's name and password",
-    responses={401: {"description": "wrong name or password"}},
+    responses={
+        401: {"description": "wrong name or password, or the user is disabled"},
+        403: {"description": "a scope asked for is beyond what the user's role allows"},
+    },
 )
 def token(body: TokenRequest, request: Request, services: Services) -> TokenOut:
     authenticator: Authenticator = request.app.state.authenticator

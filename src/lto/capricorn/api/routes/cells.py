@@ -343,7 +343,15 @@ def create_cell(
     response_model=CellOut,
     summary="One cell as a graph: equipment as nodes, material streams as edges",
     responses={
-        200: {"headers": {"ETag": {"description": "the cell's version, for If-Match"}}},
+        200: {
+            "headers": {
+                "ETag": {
+                    "description": "the cell's version, for If-Match",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
+            }
+        },
         404: {"description": "no such cell"},
     },
 )
