@@ -54,6 +54,20 @@ class Principal:
                 kind="missing-scope",
             )
 
+    def acting_as(self, asked: str | None, verb: str = "submit") -> str:
+        """Whose job this is: the caller's own, or (operators, admins and services, on
+        someone's behalf) the ``submitted_by`` asked for."""
+        if asked is None or asked == self.name:
+            return self.name
+        if self.sees_everything:
+            return asked
+        raise Problem(
+            403,
+            f"you {verb} as yourself ({self.name!r}), not as {asked!r}",
+            errors=[{"field": "submitted_by", "rule": "must be the caller"}],
+            kind="not-yours",
+        )
+
     @property
     def sees_everything(self) -> bool:
         """Operators, admins and services see every user's jobs and runs; engineers their own."""

@@ -55,19 +55,6 @@ def visible_job(services: Services, principal: Principal, job_id: str) -> Job:
     return job
 
 
-def _submitter(principal: Principal, asked: str | None) -> str:
-    if asked is None or asked == principal.name:
-        return principal.name
-    if principal.sees_everything:
-        return asked
-    raise Problem(
-        403,
-        f"you submit as yourself ({principal.name!r}), not as {asked!r}",
-        errors=[{"field": "submitted_by", "rule": "must be the caller"}],
-        kind="not-yours",
-    )
-
-
 @router.post(
     "",
     status_code=201,
@@ -91,7 +78,7 @@ def submit(
     asked = body.model_dump(mode="json", exclude_unset=True)
 
     def create(job_id: str) -> tuple[int, dict[str, Any]]:
-        raw = asked | {"submitted_by": _submitter(principal, body.submitted_by)}
+        raw = asked | {"submitted_by": principal.acting_as(body.submitted_by, "submit")}
         with services.uow() as uow:
             existing = uow.jobs.get(job_id)  # made by a request that died before answering
             unfinished = uow.jobs.count_unfinished(

@@ -132,19 +132,6 @@ SOURCES = {
 # --- predict ------------------------------------------------------------------------------------
 
 
-def _submitter(principal: Principal, asked: str | None) -> str:
-    if asked is None or asked == principal.name:
-        return principal.name
-    if principal.sees_everything:
-        return asked
-    raise Problem(
-        403,
-        f"you predict as yourself ({principal.name!r}), not as {asked!r}",
-        errors=[{"field": "submitted_by", "rule": "must be the caller"}],
-        kind="not-yours",
-    )
-
-
 def constraint_check(parameters: JobParameters) -> ConstraintCheckOut:
     violations = check_job(parameters)
     return ConstraintCheckOut(
@@ -187,7 +174,9 @@ async def predict(
     twice, and records both). Concurrent requests are answered together (api/predictor.py):
     ``inference_time_ms`` is the surrogate time of this request's batch. Async: the work is
     done by the predictor's threads; the event loop only waits for it."""
-    parameters = body.model_copy(update={"submitted_by": _submitter(principal, body.submitted_by)})
+    parameters = body.model_copy(
+        update={"submitted_by": principal.acting_as(body.submitted_by, "predict")}
+    )
     constraints = constraint_check(parameters)
     predictor = predictor_of(request.app.state, services)
     try:
