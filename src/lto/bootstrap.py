@@ -319,6 +319,25 @@ class Application:
             "coverage": dict(candidate.metrics.get("coverage") or {}),
         }
 
+    def _follow_current_model(self) -> None:
+        """Another process (an API process beside this one, `lto models promote`) may have made
+        another model current: look at the model store's pointer at most once a second, and
+        load the new one when it moved."""
+        import time
+
+        state = self.__dict__.setdefault("_current_seen", {"at": 0.0, "path": None})
+        now = time.monotonic()
+        if now - state["at"] < 1.0:
+            return
+        state["at"] = now
+        try:
+            current = self.model_store.current_path()
+        except OSError:
+            return
+        if state["path"] is not None and current != state["path"]:
+            self.forget_surrogate()
+        state["path"] = current
+
     def forget_surrogate(self) -> None:
         """Drop the loaded surrogate and its shadow: the next prediction loads the current
         model (and the registry's challenger) again."""
@@ -474,6 +493,7 @@ class Application:
         from lto.capricorn.service.preflight import NoSurrogate
         from lto.daedalus.ports import SurrogateError
 
+        self._follow_current_model()
         try:
             return self.preflight
         except SurrogateError as exc:

@@ -229,7 +229,9 @@ def check_job(job: JobParameters) -> list[Violation]:
     """All violations of the job's constraint profile (named, or inferred from λ and NA)."""
     name = job.constraint_profile or infer_profile_name(job.wavelength_nm, job.na)
     if name is None:
-        known = ", ".join(f"{t.technology.wavelength_nm:g} nm" for t in PROFILES.values())
+        known = ", ".join(
+            dict.fromkeys(f"{t.technology.wavelength_nm:g} nm" for t in PROFILES.values())
+        )
         return [
             Violation(
                 "wavelength_nm",

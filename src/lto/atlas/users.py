@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from lto.atlas.identity import new_id
 
 ROLES = ("engineer", "operator", "admin", "service")
 KEY_PREFIX = "lto_"
+_NAME = re.compile(r"[\w.@-]{1,64}")
 PREFIX_LENGTH = 8
 
 # What a key or token may be allowed to do. ``*:read`` sees, ``*:write`` changes, and
@@ -100,6 +102,12 @@ class User:
     def __post_init__(self) -> None:
         if not self.name.strip():
             raise InvalidValue("user.name", "must not be empty", self.name)
+        if not _NAME.fullmatch(self.name):
+            raise InvalidValue(
+                "user.name",
+                "1-64 letters, digits and . _ - @ (it is who the audit log and jobs name)",
+                self.name,
+            )
         if self.role not in ROLES:
             raise InvalidValue("user.role", f"must be one of {', '.join(ROLES)}", self.role)
         if self.email is not None and "@" not in self.email:

@@ -131,9 +131,17 @@ def keys_list(user: str) -> None:
 @click.argument("key_id")
 def keys_revoke(user: str, key_id: str) -> None:
     """Stop a key from working (within seconds; it stays on record)."""
+    from datetime import UTC, datetime
+
     from lto.bootstrap import bootstrap
     from lto.capricorn.service.accounts import revoke_key
 
     app = bootstrap()
+    started = datetime.now(UTC)
     key = revoke_key(app.uow, user, key_id)
-    click.echo(f"key {key.id} of {user} revoked")
+    if key.revoked_at is not None and key.revoked_at < started:
+        click.echo(
+            f"key {key.id} of {user} was already revoked on {key.revoked_at:%Y-%m-%d %H:%M} UTC"
+        )
+    else:
+        click.echo(f"key {key.id} of {user} revoked")

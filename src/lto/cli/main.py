@@ -372,14 +372,23 @@ def profiles(as_json: bool) -> None:
     show(as_json=as_json)
 
 
+SECRET_SETTINGS = frozenset({"jwt_secret", "api_key"})
+
+
 @cli.command("config")
 def show_config() -> None:
     """Show the effective settings and which adapters they select."""
+    import re
+
     from lto.bootstrap import bootstrap
     from lto.config import load_settings
 
     app = bootstrap(load_settings(), create_dirs=False)
     for name, value in app.settings.model_dump().items():
+        if name in SECRET_SETTINGS and value:
+            value = "*** (set)"
+        elif isinstance(value, str) and "@" in value:  # a URL's password
+            value = re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", value)
         click.echo(f"LTO_{name.upper():<32} {value}")
     for port, adapter in app.components.items():
         click.echo(f"{port:<27} -> {adapter}")

@@ -72,7 +72,9 @@ def serve(
             ExitCode.BAD_INPUT,
         )
     if processes > 1 and worker:
-        raise CliError("--worker runs in one process: use `lto worker` beside --processes")
+        raise CliError(
+            "--worker runs in one process: use `lto worker` beside --processes", ExitCode.BAD_INPUT
+        )
     run_worker = embedded if worker is None else worker
     click.echo(
         f"LTO API on http://{host}:{port} (docs: /docs): database "
@@ -93,6 +95,7 @@ def serve(
         os.environ["LTO_SERVE_LOG_FORMAT"] = log_format
         uvicorn.run("lto.cli.serve:api_process", factory=True, workers=processes, **options)
         return
+    _warm(app)
     stop_worker = _start_worker(app) if run_worker else None
     try:
         uvicorn.run(app.api(), **options)
@@ -107,16 +110,26 @@ def api_process() -> Any:
 
     app = bootstrap()
     _logs(app.settings.log_level, os.environ.get("LTO_SERVE_LOG_FORMAT", "json"))
+    _warm(app)
     return app.api()
+
+
+def _warm(app: Any) -> None:
+    """Load the surrogate before the first request (seconds), not during it."""
+    try:
+        app.production_surrogate()
+    except Exception:  # none trained yet: predictions answer 503 until there is one
+        return
 
 
 def _logs(level: str, log_format: str) -> None:
     from lto.capricorn.api.observability import configure_json_logs
-    from lto.cli.logs import quiet_libraries, text_logs
+    from lto.cli.logs import quiet_libraries, redact_credentials, text_logs
 
     if log_format == "json":
         configure_json_logs(level)
         quiet_libraries(level)
+        redact_credentials()
     else:
         text_logs(level)
 

@@ -8,7 +8,9 @@ The policy, as docs/api.md states it to clients:
   first answer again, its status and body, errors included, with ``Idempotent-Replayed: true``;
 - the same key with another request is 422; while the first request is still being answered,
   409 with ``Retry-After``;
-- a request that failed on our side (a 5xx) releases its key: trying again runs it again.
+- a request that failed on our side (a 5xx), or whose answer is about the moment (409 a
+  conflict with work in progress, 429 a quota or rate reached), releases its key: trying again
+  runs it again.
 
 The key's row is inserted, as the lock, before the request runs, with the id of what it will
 create reserved in it: if the process dies mid-request, the key is taken over after
@@ -39,6 +41,9 @@ from lto.capricorn.service.unit_of_work import UnitOfWorkFactory
 log = logging.getLogger("lto.api")
 
 HEADER = "Idempotency-Key"
+# Answers about the moment, not about the request (a quota reached, a conflict with work still
+# running): not kept, so the same key may be tried again once the moment has passed.
+TRANSIENT = frozenset({409, 429})
 MAX_KEY_LENGTH = 200
 # What a route returns: (status, JSON body). It receives the id reserved for what it creates.
 Create = Callable[[str], tuple[int, dict[str, Any]]]
@@ -81,7 +86,10 @@ class Idempotency:
                     errors=[{"field": f"header.{HEADER}", "rule": "is required"}],
                     kind="idempotency-key-missing",
                 )
-            return _json(*self._run(create, new_id(id_prefix)))
+            status, answer, headers = self._run(create, new_id(id_prefix))
+            response = _json(status, answer, request)
+            response.headers.update(headers)
+            return response
         if not _valid_key(key):
             raise Problem(
                 400,
@@ -102,23 +110,25 @@ class Idempotency:
             created_at=now,
             resource_id=new_id(id_prefix),
         )
-        resource_id = self._reserve(record)
+        resource_id = self._reserve(record, request)
         if isinstance(resource_id, JSONResponse):
             return resource_id
         try:
-            status, answer = self._run(create, resource_id)
+            status, answer, headers = self._run(create, resource_id)
         except BaseException:
             self._release(principal.user_id, key)
             raise
-        if status >= 500:
+        if status in TRANSIENT or status >= 500:
             self._release(principal.user_id, key)
         else:
             with self.uow_factory() as uow:
                 uow.idempotency.complete(principal.user_id, key, status, answer)
                 uow.commit()
-        return _json(status, answer)
+        response = _json(status, answer, request)
+        response.headers.update(headers)
+        return response
 
-    def _reserve(self, record: IdempotencyRecord) -> str | JSONResponse:
+    def _reserve(self, record: IdempotencyRecord, request: Request) -> str | JSONResponse:
         """The id to create under, or the answer to give instead of running the request."""
         with self.uow_factory() as uow:
             found = uow.idempotency.reserve(record)
@@ -146,7 +156,7 @@ class Idempotency:
                 )
             if found.state == "done":
                 assert found.status_code is not None
-                return _json(found.status_code, found.response or {}, replayed=True)
+                return _json(found.status_code, found.response or {}, request, replayed=True)
             stale = record.created_at - timedelta(seconds=self.config.in_flight_stale_s)
             if found.created_at < stale and uow.idempotency.take_over(record, stale_before=stale):
                 uow.commit()
@@ -160,19 +170,20 @@ class Idempotency:
         )
 
     @staticmethod
-    def _run(create: Create, resource_id: str) -> tuple[int, dict[str, Any]]:
-        """The route's answer; a problem it raises is an answer too (kept, and replayed)."""
+    def _run(create: Create, resource_id: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """The route's answer, and its headers; a problem it raises is an answer too."""
         try:
-            return create(resource_id)
+            status, answer = create(resource_id)
+            return status, answer, {}
         except Problem as problem:
             if problem.status >= 500:
                 raise
-            return problem.status, problem.body() | {"_problem": True}
+            return problem.status, problem.body() | {"_problem": True}, problem.headers
         except Exception as exc:
             translated = translate(exc)
             if translated is None or translated.status >= 500:
                 raise
-            return translated.status, translated.body() | {"_problem": True}
+            return translated.status, translated.body() | {"_problem": True}, translated.headers
 
     def _release(self, owner: str, key: str) -> None:
         try:
@@ -194,9 +205,16 @@ class Idempotency:
             log.info("idempotency: %d keys older than 24 h purged", purged)
 
 
-def _json(status: int, body: dict[str, Any], *, replayed: bool = False) -> JSONResponse:
+def _json(
+    status: int, body: dict[str, Any], request: Request, *, replayed: bool = False
+) -> JSONResponse:
     problem = bool(body.get("_problem"))
     content = {k: v for k, v in body.items() if k != "_problem"}
+    if problem:  # the problem as this request met it: where, and under which id in the log
+        content["instance"] = request.url.path
+        request_id = getattr(request.state, "request_id", None)
+        if request_id:
+            content["request_id"] = request_id
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return JSONResponse(
         content, status, headers=headers, media_type=PROBLEM if problem else "application/json"

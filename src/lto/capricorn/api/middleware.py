@@ -156,6 +156,25 @@ class BodyLimit:
             if declared > self.limit:
                 await send_problem(send, problem, scope["path"], request_id)
                 return
+        if scope["method"] in ("POST", "PUT", "PATCH") and _has_body(scope):
+            kind = dict(scope.get("headers") or []).get(b"content-type", b"").decode("latin-1")
+            media = kind.split(";")[0].strip().lower()
+            if media != "application/json" and not media.endswith("+json"):
+                said = f"Content-Type {media}" if media else "no Content-Type"
+                await send_problem(
+                    send,
+                    Problem(
+                        415,
+                        f"the body must be JSON sent as Content-Type: application/json, not {said}",
+                        errors=[
+                            {"field": "header.Content-Type", "rule": "must be application/json"}
+                        ],
+                        kind="unsupported-media-type",
+                    ),
+                    scope["path"],
+                    request_id,
+                )
+                return
         seen = 0
 
         async def receiving() -> Any:
@@ -179,6 +198,12 @@ class BodyLimit:
         except _TooLarge:
             if not started:
                 await send_problem(send, problem, scope["path"], request_id)
+
+
+def _has_body(scope: Any) -> bool:
+    headers = dict(scope.get("headers") or [])
+    length = headers.get(b"content-length")
+    return b"transfer-encoding" in headers or (length is not None and length.strip() != b"0")
 
 
 class _TooLarge(Exception):

@@ -158,6 +158,7 @@ def _reasons(
     if "requestBody" in operation:
         add(400, "the body is not valid JSON")
         add(413, "the body is over the size limit")
+        add(415, "the body is not sent as Content-Type: application/json")
     if parameters or "requestBody" in operation:
         add(422, "a parameter or a field of the body is invalid (each one named in `errors`)")
     if any(p.get("in") == "query" and p.get("name") == "cursor" for p in parameters):

@@ -6,6 +6,7 @@ request id the response carries)."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -118,10 +119,23 @@ def field_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
         loc = [str(part) for part in error.get("loc", ())]
         if loc and loc[0] == "body":
             loc = loc[1:]
+        rule = _readable(str(error.get("msg", "is invalid")).removeprefix("Value error, "))
+        if not loc or loc[-1] == "body":  # a rule across fields: name the one it starts with
+            named = _LEADING_FIELD.match(rule)
+            loc = [*loc, named.group(1)] if named else loc
         where = ".".join(loc) or "body"
-        rule = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
         out.append({"field": where, "rule": rule})
     return out
+
+
+# "target_cd_nm (90) must be smaller than pitch_nm (50)": the first snake_case word is the field
+_LEADING_FIELD = re.compile(r"^([a-z]+(?:_[a-z0-9]+)+)\b")
+# pydantic spells enum members as "<IlluminationShape.ANNULAR: 'annular'>": say 'annular'
+_ENUM_MEMBER = re.compile(r"<\w+\.\w+: ('[^']*')>")
+
+
+def _readable(rule: str) -> str:
+    return _ENUM_MEMBER.sub(r"\1", rule)
 
 
 def _validation(request: Request, exc: Exception) -> JSONResponse:

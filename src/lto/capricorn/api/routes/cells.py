@@ -282,8 +282,9 @@ def _precondition(if_match: str | None, cell: LithoCell) -> None:
         raise Problem(
             412,
             title="Precondition failed",
-            detail=f"the cell changed since you read it (If-Match {if_match}; it is now version "
-            f"{cell.version}): read it again and redo your edit",
+            detail=f"If-Match {if_match} is not the cell's current version ({_etag(cell)}): it "
+            "changed since you read it, or the tag is not one this API gave; read it again and "
+            "redo your edit",
             headers={"ETag": _etag(cell)},
             kind="stale-version",
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from lto import __version__
@@ -34,6 +34,16 @@ class ComponentsOut(Out):
     components: dict[str, ComponentOut]
 
 
+def _identified(request: Request) -> bool:
+    if "x-api-key" not in request.headers and "authorization" not in request.headers:
+        return False
+    try:
+        request.app.state.authenticator.authenticate(request.headers)
+    except Exception:
+        return False
+    return True
+
+
 def overall(statuses: list[str]) -> Status:
     if "down" in statuses:
         return "down"
@@ -51,12 +61,15 @@ def health() -> HealthOut:
     summary="The database, broker, simulator and model store, one by one",
     responses={503: {"model": ComponentsOut, "description": "a component is down"}},
 )
-def components(services: Services) -> JSONResponse:
+def components(request: Request, services: Services) -> JSONResponse:
+    """Each component's status for anyone (probes and load balancers ask); what was found
+    (hosts, databases, queue depths, errors) only for a caller with a valid credential."""
     found = services.component_health()
+    detailed = _identified(request)
     parts = {
         name: ComponentOut(
             status=info.get("status", "down"),
-            detail={k: v for k, v in info.items() if k != "status"},
+            detail={k: v for k, v in info.items() if k != "status"} if detailed else {},
         )
         for name, info in found.items()
     }
