@@ -578,6 +578,7 @@ class Application:
             max_active_jobs_per_user=s.api_max_active_jobs_per_user,
             docs=s.api_docs,
             tls=s.api_tls,
+            state_dir=s.data_dir,
         )
 
     def api(self) -> FastAPI:

@@ -21,6 +21,7 @@ import pytest
 from lto.atlas.contracts import JobParameters
 from lto.atlas.events import ModelPromoted, ModelRolledBack
 from lto.atlas.lifecycle import Job
+from lto.capricorn.api.problems import Problem
 from lto.capricorn.api.services import RegistryUnavailable
 from lto.capricorn.repositories import ResultRecord
 from lto.metis.registry import RegistryError
@@ -435,3 +436,37 @@ def test_a_real_retrain_on_a_kept_dataset_registers_a_gated_candidate(
         with api.app.uow() as uow:
             audit = uow.records.audit("model", "lto-surrogate")
         assert [(e.action, e.actor) for e in audit] == [("ModelTrained", "ada")]
+
+
+def test_retrain_runs_are_shared_by_the_api_processes_of_a_machine(tmp_path: Path) -> None:
+    """Two processes' RetrainRuns on one folder: one run at a time between them, and each
+    answers for the other's run."""
+    import threading
+
+    from lto.capricorn.api.routes.models import RetrainRun, RetrainRuns
+
+    folder = tmp_path / "retrain-runs"
+    first, second = RetrainRuns(folder), RetrainRuns(folder)
+    release = threading.Event()
+
+    def work(progress: Any) -> dict[str, Any]:
+        progress(0.5, "training")
+        release.wait(10)
+        return {"candidate": "7"}
+
+    run = RetrainRun("retrain-a", "ada", "drift", 100, 1, datetime.now(UTC))
+    first.start(run, work)
+    with pytest.raises(Problem) as refused:
+        second.start(RetrainRun("retrain-b", "ada", "again", 100, 1, datetime.now(UTC)), work)
+    assert refused.value.status == 409
+    assert "retrain-a" in refused.value.detail
+    seen = second.get("retrain-a")
+    assert seen is not None
+    assert seen.state == "running"
+    release.set()
+    for _ in range(100):
+        if (done := second.get("retrain-a")) is not None and done.state == "succeeded":
+            break
+        threading.Event().wait(0.05)
+    assert second.get("retrain-a").result == {"candidate": "7"}  # type: ignore[union-attr]
+    second.start(RetrainRun("retrain-c", "ada", "later", 100, 1, datetime.now(UTC)), work)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class ApiConfig:
     alerts_poll_s: float = 1.0  # /ws/alerts: how often the alerts table is read for news
     credential_cache_s: float = 10.0  # a revoked key works for at most this long
     page_limit_max: int = 200
+    state_dir: Path | None = None  # where API processes on this machine share state (retrains)
 
     def __post_init__(self) -> None:
         if len(self.jwt_secret) < 32:

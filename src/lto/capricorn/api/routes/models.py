@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
@@ -410,8 +411,15 @@ Work = Callable[[Callable[[float, str], None]], dict[str, Any]]
 
 @dataclass
 class RetrainRuns:
-    """This process's retrain runs (one at a time), each on its own thread."""
+    """Retrain runs (one at a time), each on a thread of the API process that started it.
 
+    With a ``folder`` (the data directory's ``retrain-runs/``), every API process on this
+    machine sees every run: each run's state is a JSON file there, rewritten as it progresses,
+    and the one-at-a-time rule is an exclusive lock on ``running.lock`` that the running thread
+    holds (released by the OS if its process dies). Without one, runs live in this process only.
+    """
+
+    folder: Path | None = None
     kept: int = KEPT_RUNS
     _runs: dict[str, RetrainRun] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -419,53 +427,120 @@ class RetrainRuns:
     def start(self, run: RetrainRun, work: Work) -> RetrainRun:
         with self._lock:
             running = next((r for r in self._runs.values() if r.state == "running"), None)
-            if running is not None:
+            held = self._hold() if running is None else None
+            if running is not None or held is None:
+                running_id = running.id if running else self._holder()
                 raise Problem(
                     409,
-                    f"retrain {running.id} is still running ({running.message}): one at a "
-                    "time; poll it, and ask again when it has finished",
+                    f"retrain {running_id} is still running: one at a time; poll it, and ask "
+                    "again when it has finished",
                     headers={"Retry-After": "60"},
                     kind="retrain-running",
                 )
             self._runs[run.id] = run
             for old in list(self._runs)[: max(len(self._runs) - self.kept, 0)]:
                 del self._runs[old]
+            self._save(run)
         thread = threading.Thread(
-            target=self._run, args=(run.id, work), name=f"retrain-{run.id}", daemon=True
+            target=self._run, args=(run.id, work, held), name=f"retrain-{run.id}", daemon=True
         )
         thread.start()
         return run
 
     def get(self, id: str) -> RetrainRun | None:
         with self._lock:
-            return self._runs.get(id)
+            found = self._runs.get(id)
+        return found if found is not None else self._load(id)
 
     def _update(self, id: str, **changes: Any) -> None:
         with self._lock:
             if id in self._runs:
                 self._runs[id] = replace(self._runs[id], **changes)
+                self._save(self._runs[id])
 
-    def _run(self, id: str, work: Work) -> None:
+    # --- shared with the other API processes, through the folder -------------------------
+
+    def _hold(self) -> Any:
+        """The open, exclusively locked lock file (True without a folder); None if another
+        process holds it."""
+        if self.folder is None:
+            return True
+        import fcntl
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle = (self.folder / "running.lock").open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return None
+        return handle
+
+    def _holder(self) -> str:
+        if self.folder is None:
+            return "?"
+        try:
+            return (self.folder / "running.id").read_text().strip() or "?"
+        except OSError:
+            return "?"
+
+    def _save(self, run: RetrainRun) -> None:
+        if self.folder is None:
+            return
+        import json
+        import os
+
+        if run.state == "running":
+            (self.folder / "running.id").write_text(run.id)
+        target = self.folder / f"{run.id}.json"
+        partial = target.with_suffix(".json.partial")
+        partial.write_text(json.dumps(run.out().model_dump(mode="json")))
+        os.replace(partial, target)  # readers never see half a file
+
+    def _load(self, id: str) -> RetrainRun | None:
+        if self.folder is None or not id.replace("-", "").isalnum():
+            return None
+        import json
+
+        try:
+            data = json.loads((self.folder / f"{id}.json").read_text())
+        except (OSError, ValueError):
+            return None
+        data.pop("links", None)
+        for name in ("created_at", "finished_at"):
+            if data.get(name):
+                data[name] = datetime.fromisoformat(data[name])
+        return RetrainRun(**data)
+
+    def _run(self, id: str, work: Work, held: Any) -> None:
         def progress(fraction: float, message: str) -> None:
             self._update(id, progress=round(min(max(fraction, 0.0), 1.0), 4), message=message)
 
         try:
-            result = work(progress)
-        except Exception as exc:
-            log.exception("retrain %s failed", id)
-            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:500]
+            try:
+                result = work(progress)
+            except Exception as exc:
+                log.exception("retrain %s failed", id)
+                reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:500]
+                self._update(
+                    id,
+                    state="failed",
+                    error=reason,
+                    message="failed",
+                    finished_at=datetime.now(UTC),
+                )
+                return
             self._update(
-                id, state="failed", error=reason, message="failed", finished_at=datetime.now(UTC)
+                id,
+                state="succeeded",
+                result=result,
+                progress=1.0,
+                message="done",
+                finished_at=datetime.now(UTC),
             )
-            return
-        self._update(
-            id,
-            state="succeeded",
-            result=result,
-            progress=1.0,
-            message="done",
-            finished_at=datetime.now(UTC),
-        )
+        finally:
+            if held is not True and held is not None:
+                held.close()  # releases the lock
 
 
 _RUNS_LOCK = threading.Lock()
@@ -477,7 +552,8 @@ def retrain_runs(request: Request) -> RetrainRuns:
     with _RUNS_LOCK:
         runs = getattr(state, "retrain_runs", None)
         if runs is None:
-            runs = state.retrain_runs = RetrainRuns()
+            folder = state.config.state_dir
+            runs = state.retrain_runs = RetrainRuns(folder / "retrain-runs" if folder else None)
     return runs
 
 
@@ -550,8 +626,8 @@ def retrain_run(run_id: str, principal: Reader, runs: Runs) -> RetrainRunOut:
     if found is None:
         raise Problem(
             404,
-            f"no retrain run {run_id!r} in this API process (runs are kept in memory: a "
-            "restart forgets them; the registry keeps the candidates)",
+            f"no retrain run {run_id!r} on this machine's API (the registry keeps every "
+            "candidate a run made: `lto models list`)",
             kind="not-found",
         )
     return found.out()
