@@ -233,10 +233,38 @@ class Application:
         answers with. ``RegistryError`` says why not; ``RegistryUnavailable`` that the
         registry cannot be reached."""
         self._reachable_registry()
+        self._adopt_current_as_champion()
         event = self.lifecycle.promote(version, override=override)
         self._record_model_events([event], actor)
         self._follow_champion(event.version)
         return event
+
+    def _adopt_current_as_champion(self) -> None:
+        """Before the registry's first promotion, the model serving now (`lto train`'s or
+        `lto demo`'s, current in the model store) becomes its champion, registered if it is
+        not yet: the promotion then keeps it as the previous champion, to roll back to."""
+        from lto.metis.registry import CHAMPION
+
+        if self.registry.by_alias(CHAMPION) is not None:
+            return
+        folder = self.model_store.current_path()
+        if folder is None:
+            return
+        serving = self.surrogate
+        found = next(
+            (v for v in self.registry.versions() if v.surrogate_version == serving.version), None
+        )
+        if found is None:
+            found = self.registry.register(
+                folder,
+                metrics=getattr(serving, "metrics", {}),
+                tags={
+                    "surrogate_version": serving.version,
+                    "gate": "adopted",
+                    "adopted": "the model serving before the registry's first promotion",
+                },
+            )
+        self.registry.set_alias(CHAMPION, found.version)
 
     def rollback_model(self, *, actor: str = "system") -> ModelRolledBack:
         """`lto models rollback` as a service: the previous champion back, recorded and

@@ -251,8 +251,10 @@ def test_promote_and_rollback_through_the_real_registry(
     tmp_path: Path, trained_model: dict[str, object], current_model: Path
 ) -> None:
     """The session model's MLflow store, copied: `lto train` registered it as version 1,
-    gated (a 120-job model does not pass). The gate refuses it; an override promotes it and
-    the champion becomes what answers; nothing is left to roll back to."""
+    gated (a 120-job model does not pass). A second candidate (the same artifact again, as a
+    retrain would register one) is refused by the gate; an override promotes it, and the model
+    that served before (version 1, adopted as the first champion) is what a rollback brings
+    back."""
     data = trained_model["data"]
     assert isinstance(data, Path)
     store = tmp_path / "registry" / "mlflow.db"
@@ -265,34 +267,39 @@ def test_promote_and_rollback_through_the_real_registry(
         gate = versions[0].tags.get("gate")
         current = api.client.get(CURRENT, headers=api.headers()).json()
         assert current["registry"]["status"] == ("ok" if gate == "passed" else "empty")
+        second = api.app.registry.register(
+            current_model,
+            metrics=versions[0].metrics,
+            tags={"surrogate_version": versions[0].surrogate_version, "gate": "refused"},
+        )
         if gate != "passed":
-            refused = api.client.post(PROMOTE, json={"version": "1"}, headers=api.headers("ada"))
+            refused = api.client.post(
+                PROMOTE, json={"version": second.version}, headers=api.headers("ada")
+            )
             assert refused.status_code == 409
             assert "offline gate" in refused.json()["detail"]
-            none = api.client.post(PROMOTE, headers=api.headers("ada"))  # no challenger
-            assert none.status_code == 409
-            assert "no challenger" in none.json()["detail"]
         promoted = api.client.post(
-            PROMOTE, json={"version": "1", "override": "the first champion, by hand"},
+            PROMOTE, json={"version": second.version, "override": "by hand"},
             headers=api.headers("ada"),
         )  # fmt: skip
         assert promoted.status_code == 200, promoted.text
-        assert promoted.json()["champion"] == "1"
-        assert promoted.json()["previous_champion"] is None
-        assert promoted.json()["production_model"] == versions[0].surrogate_version
-        assert api.app.registry.by_alias("champion").version == "1"  # type: ignore[union-attr]
-        after = api.client.get(CURRENT, headers=api.headers()).json()
-        assert after["registry"]["status"] == "ok"
-        assert after["registry"]["champion"]["version"] == "1"
-        again = api.client.post(PROMOTE, json={"version": "1"}, headers=api.headers("ada"))
+        assert promoted.json()["champion"] == second.version
+        assert promoted.json()["previous_champion"] == "1"  # the model serving before
+        assert api.app.registry.by_alias("champion").version == second.version  # type: ignore[union-attr]
+        again = api.client.post(
+            PROMOTE, json={"version": second.version}, headers=api.headers("ada")
+        )
         assert again.status_code == 409
         assert "already the champion" in again.json()["detail"]
         back = api.client.post(ROLLBACK, headers=api.headers("ada"))
-        assert back.status_code == 409
-        assert "nothing to roll back to" in back.json()["detail"]
+        assert back.status_code == 200, back.text
+        assert api.app.registry.by_alias("champion").version == "1"  # type: ignore[union-attr]
         with api.app.uow() as uow:
             audit = uow.records.audit("model", "lto-surrogate")
-        assert [(e.action, e.actor) for e in audit] == [("ModelPromoted", "ada")]
+        assert [(e.action, e.actor) for e in audit] == [
+            ("ModelPromoted", "ada"),
+            ("ModelRolledBack", "ada"),
+        ]
 
 
 # --- retrain (the route, with a fake; then the real one on a kept dataset) -----------------------
