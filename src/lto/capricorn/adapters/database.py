@@ -29,8 +29,11 @@ def make_engine(url: str, **options: Any) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **options)
     options.setdefault("pool_pre_ping", True)
-    options.setdefault("pool_size", 5)
-    options.setdefault("max_overflow", 10)
+    # the API answers up to 40 requests at once (its thread pool): they should not queue for
+    # a connection; 30 per process stays well inside PostgreSQL's default 100 connections for
+    # two API processes and the workers
+    options.setdefault("pool_size", 10)
+    options.setdefault("max_overflow", 20)
     return create_engine(url, **options)
 
 
