@@ -234,6 +234,13 @@ class Application:
         registry cannot be reached."""
         self._reachable_registry()
         self._adopt_current_as_champion()
+        if version is not None and not version.isdigit():  # a surrogate's own name
+            from lto.metis.registry import RegistryError
+
+            named = [v for v in self.registry.versions() if v.surrogate_version == version]
+            if not named:
+                raise RegistryError(f"no registered version holds the surrogate {version}")
+            version = named[-1].version
         event = self.lifecycle.promote(version, override=override)
         self._record_model_events([event], actor)
         self._follow_champion(event.version)

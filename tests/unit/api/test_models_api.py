@@ -294,11 +294,19 @@ def test_promote_and_rollback_through_the_real_registry(
         back = api.client.post(ROLLBACK, headers=api.headers("ada"))
         assert back.status_code == 200, back.text
         assert api.app.registry.by_alias("champion").version == "1"  # type: ignore[union-attr]
+        by_name = api.client.post(  # the surrogate's own name, as /models/current shows it
+            PROMOTE,
+            json={"version": versions[0].surrogate_version, "override": "by its name"},
+            headers=api.headers("ada"),
+        )
+        assert by_name.status_code == 200, by_name.text
+        assert by_name.json()["champion"] == second.version  # the newest holding that name
         with api.app.uow() as uow:
             audit = uow.records.audit("model", "lto-surrogate")
         assert [(e.action, e.actor) for e in audit] == [
             ("ModelPromoted", "ada"),
             ("ModelRolledBack", "ada"),
+            ("ModelPromoted", "ada"),
         ]
 
 

@@ -168,8 +168,9 @@ class PromoteRequest(BaseModel):
 
     version: str | None = Field(
         default=None,
-        pattern=r"^[0-9]{1,9}$",
-        description="the registry's version number (default: the challenger)",
+        pattern=r"^([0-9]{1,9}|surrogate-[A-Za-z0-9-]{1,80})$",
+        description="the registry's version number, or the surrogate's own version (as "
+        "/models/current names it); default: the challenger",
     )
     override: str | None = Field(
         default=None,
