@@ -219,6 +219,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--data-dir", type=Path, help="where the tiny surrogate is kept")
     parser.add_argument("--processes", type=int, default=1, help="lto serve --processes")
+    parser.add_argument(
+        "--only", choices=list(PATHS), action="append", help="these operations only (repeat)"
+    )
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--key", help=argparse.SUPPRESS)
@@ -270,7 +273,7 @@ def main() -> None:
             f"{args.clients} concurrent clients in a second process, {args.seconds:g} s each"
         )
         print(f"   {'':<13} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>8}")
-        for operation in PATHS:
+        for operation in args.only or PATHS:
             report(
                 operation, run_load(base, key, operation, args.seconds, args.clients), args.clients
             )
