@@ -20,6 +20,7 @@ from lto.atlas.lifecycle import Job, JobState
 from lto.capricorn.api.auth import Principal
 from lto.capricorn.api.deps import Config, CursorsDep, IdempotencyDep, Services, require
 from lto.capricorn.api.problems import Problem
+from lto.capricorn.api.time_window import aware
 from lto.capricorn.api.views import API, JobOut, JobPageOut, job_out, job_summary
 from lto.capricorn.service.commands import CancelJob, ReviewJob, SubmitJob
 
@@ -133,13 +134,7 @@ def list_jobs(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> JobPageOut:
     limit = min(limit, config.page_limit_max)
-    for name, value in (("since", since), ("until", until)):
-        if value is not None and value.tzinfo is None:
-            raise Problem(
-                422,
-                f"{name} needs a time zone (e.g. 2026-12-03T10:00:00Z)",
-                errors=[{"field": f"query.{name}", "rule": "must include a time zone"}],
-            )
+    since, until = aware("since", since), aware("until", until)
     if not principal.sees_everything:
         if submitted_by not in (None, principal.name):
             return JobPageOut(items=[], next_cursor=None, limit=limit)

@@ -26,8 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from lto.capricorn.api.auth import Principal
 from lto.capricorn.api.deps import IdempotencyDep, Services, require
 from lto.capricorn.api.problems import Problem
-from lto.capricorn.api.routes.tradeoffs import window
 from lto.capricorn.api.services import ApiServices, RegistryUnavailable
+from lto.capricorn.api.time_window import window
 from lto.capricorn.api.views import API, Out
 from lto.capricorn.service.preflight import NoSurrogate
 from lto.daedalus.ports import SurrogatePort

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -25,6 +25,7 @@ from lto.capricorn.api.deps import Config, CursorsDep, Services, require
 from lto.capricorn.api.predictor import predictor_of
 from lto.capricorn.api.problems import Problem
 from lto.capricorn.api.routes.jobs import JobSubmission
+from lto.capricorn.api.time_window import window
 from lto.capricorn.api.views import API, Out, Page, ViolationOut
 from lto.capricorn.repositories import PredictionRecord, ScoreBucket, ScoreSource
 from lto.capricorn.service.preflight import NoSurrogate
@@ -35,7 +36,6 @@ Reader = Annotated[Principal, Depends(require("tradeoffs:read"))]
 Bucket = Literal["hour", "day"]
 BUCKET_S: dict[str, int] = {"hour": 3600, "day": 86400}
 MAX_BUCKETS = 2000
-DEFAULT_WINDOW = timedelta(days=7)
 
 
 # --- what the routes answer ---------------------------------------------------------------------
@@ -296,33 +296,6 @@ def _stored_check(record: PredictionRecord) -> ConstraintCheckOut:
 
 
 # --- trends -------------------------------------------------------------------------------------
-
-
-def _aware(name: str, value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise Problem(
-            422,
-            f"{name} needs a time zone (e.g. 2026-12-03T10:00:00Z)",
-            errors=[{"field": f"query.{name}", "rule": "must include a time zone"}],
-            kind="invalid-input",
-        )
-    return value.astimezone(UTC)
-
-
-def window(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
-    """``since`` and ``until`` in UTC, checked: the last 7 days by default."""
-    end = _aware("until", until) or datetime.now(UTC)
-    start = _aware("since", since) or end - DEFAULT_WINDOW
-    if start >= end:
-        raise Problem(
-            422,
-            "since must be before until",
-            errors=[{"field": "query.since", "rule": "must be before until"}],
-            kind="invalid-input",
-        )
-    return start, end
 
 
 @router.get(
