@@ -441,6 +441,8 @@ class RetrainRuns:
             self._runs[run.id] = run
             for old in list(self._runs)[: max(len(self._runs) - self.kept, 0)]:
                 del self._runs[old]
+            if self.folder is not None:
+                self._write("running.id", run.id)  # who holds the lock, for the 409
             self._save(run)
         thread = threading.Thread(
             target=self._run, args=(run.id, work, held), name=f"retrain-{run.id}", daemon=True
@@ -489,14 +491,18 @@ class RetrainRuns:
         if self.folder is None:
             return
         import json
+
+        self._write(f"{run.id}.json", json.dumps(run.out().model_dump(mode="json")))
+
+    def _write(self, name: str, text: str) -> None:
+        """Whole or not at all: readers in other processes never see half a file."""
         import os
 
-        if run.state == "running":
-            (self.folder / "running.id").write_text(run.id)
-        target = self.folder / f"{run.id}.json"
-        partial = target.with_suffix(".json.partial")
-        partial.write_text(json.dumps(run.out().model_dump(mode="json")))
-        os.replace(partial, target)  # readers never see half a file
+        assert self.folder is not None
+        target = self.folder / name
+        partial = target.with_name(name + ".partial")
+        partial.write_text(text)
+        os.replace(partial, target)
 
     def _load(self, id: str) -> RetrainRun | None:
         if self.folder is None or not id.replace("-", "").isalnum():
