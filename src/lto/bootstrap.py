@@ -302,8 +302,8 @@ class Application:
         from lto.daedalus.training import train_surrogate
 
         report = progress or (lambda fraction, message: None)
-        seed = self._fresh_seed() if seed is None else seed
-        target = self.settings.data_dir / "datasets" / f"physics-n{samples}-s{seed}.parquet"
+        seed = self.fresh_seed() if seed is None else seed
+        target = self.dataset_path(samples, seed)
         if target.exists():
             report(0.0, f"reusing the dataset of {samples} jobs with seed {seed}")
             data = load_dataset(target)
@@ -431,7 +431,11 @@ class Application:
             if event in self.lifecycle.events:
                 self.lifecycle.events.remove(event)
 
-    def _fresh_seed(self) -> int:
+    def dataset_path(self, samples: int, seed: int) -> Path:
+        """Where the physics dataset of this size and seed is kept (and reused from)."""
+        return self.settings.data_dir / "datasets" / f"physics-n{samples}-s{seed}.parquet"
+
+    def fresh_seed(self) -> int:
         """One more than every seed seen: the current model's and those of the datasets kept
         (as `lto retrain` picks it)."""
         import re

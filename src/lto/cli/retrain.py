@@ -215,7 +215,7 @@ def run_retrain(options: dict[str, Any]) -> None:
     console.print(f"retraining because {'; '.join(reasons)}", markup=False)
     seed = options.get("seed")
     if seed is None:  # fresh samples: a seed no dataset here was built with
-        seed = _fresh_seed(app, surrogate)
+        seed = app.fresh_seed()
     data = obtain_dataset(
         app, options.get("dataset"), int(options["samples"]), seed, int(options["workers"]), console
     )
@@ -226,18 +226,6 @@ def run_retrain(options: dict[str, Any]) -> None:
         f"candidate {candidate.version} written to {folder} (not made current)", markup=False
     )
     register(app, candidate, folder, data, seed, console, reason="; ".join(reasons))
-
-
-def _fresh_seed(app: Application, surrogate: EnsembleSurrogate) -> int:
-    """One more than every seed seen: the current model's and those of the datasets kept."""
-    import re
-
-    seeds = [int((surrogate.metrics.get("dataset") or {}).get("seed", 0))]
-    for path in (app.settings.data_dir / "datasets").glob("physics-n*-s*.parquet"):
-        found = re.fullmatch(r"physics-n\d+-s(-?\d+)", path.stem)
-        if found:
-            seeds.append(int(found[1]))
-    return max(seeds) + 1
 
 
 def _age_days(surrogate: EnsembleSurrogate) -> float | None:

@@ -121,7 +121,7 @@ def obtain_dataset(
     from lto.daedalus.dataset import build_dataset, load_dataset, save_dataset
     from lto.daedalus.domain import default_domain
 
-    target = path or app.settings.data_dir / "datasets" / f"physics-n{samples}-s{seed}.parquet"
+    target = path or app.dataset_path(samples, seed)
     if target.exists():
         try:
             data = load_dataset(target)
