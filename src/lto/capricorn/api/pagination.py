@@ -49,6 +49,18 @@ class Cursors:
             )
         return position
 
+    def after(
+        self, kind: str, cursor: str | None, filters: dict[str, Any]
+    ) -> tuple[datetime, str] | None:
+        """Where the page asked for starts: None for the first page, else ``decode``."""
+        return self.decode(kind, cursor, filters) if cursor else None
+
+    def next(
+        self, kind: str, position: tuple[datetime, str] | None, filters: dict[str, Any]
+    ) -> str | None:
+        """The cursor of the page after this one: None at the end, else ``encode``."""
+        return self.encode(kind, position[0], position[1], filters) if position else None
+
     def _sign(self, payload: bytes) -> bytes:
         return hmac.new(self._key, payload, hashlib.sha256).digest()[:16]
 

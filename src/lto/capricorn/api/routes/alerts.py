@@ -84,16 +84,12 @@ def _page(
     limit: int,
 ) -> AlertPageOut:
     filters: dict[str, Any] = {"active": active, "severity": severity.value if severity else None}
-    after = cursors.decode(kind, cursor, filters) if cursor else None
+    after = cursors.after(kind, cursor, filters)
     with services.uow() as uow:
         page = uow.alerts.page(
             active=active, severity=filters["severity"], after=after, limit=limit
         )
-    next_cursor = (
-        cursors.encode(kind, page.next_cursor[0], page.next_cursor[1], filters)
-        if page.next_cursor
-        else None
-    )
+    next_cursor = cursors.next(kind, page.next_cursor, filters)
     return AlertPageOut(
         items=[alert_out(a) for a in page.alerts], next_cursor=next_cursor, limit=limit
     )

@@ -407,14 +407,10 @@ def list_yield(
 ) -> YieldPageOut:
     limit = min(limit, config.page_limit_max)
     filters = {"lot_id": lot_id, "layer": layer}
-    after = cursors.decode("yield", cursor, filters) if cursor else None
+    after = cursors.after("yield", cursor, filters)
     with services.uow() as uow:
         page = uow.yields.page(lot_id=lot_id, layer=layer, after=after, limit=limit)
-    next_cursor = (
-        cursors.encode("yield", page.next_cursor[0], page.next_cursor[1], filters)
-        if page.next_cursor
-        else None
-    )
+    next_cursor = cursors.next("yield", page.next_cursor, filters)
     return YieldPageOut(
         items=[yield_out(r) for r in page.records], next_cursor=next_cursor, limit=limit
     )

@@ -145,7 +145,7 @@ def list_jobs(
         "since": since.isoformat() if since else None,
         "until": until.isoformat() if until else None,
     }
-    after = cursors.decode("jobs", cursor, filters) if cursor else None
+    after = cursors.after("jobs", cursor, filters)
     with services.uow() as uow:
         page = uow.jobs.page(
             state=status,
@@ -155,11 +155,7 @@ def list_jobs(
             since=since,
             until=until,
         )
-    next_cursor = (
-        cursors.encode("jobs", page.next_cursor[0], page.next_cursor[1], filters)
-        if page.next_cursor
-        else None
-    )
+    next_cursor = cursors.next("jobs", page.next_cursor, filters)
     return JobPageOut(
         items=[job_summary(j) for j in page.jobs], next_cursor=next_cursor, limit=limit
     )

@@ -513,14 +513,10 @@ def list_optimisations(
             return OptimisationPageOut(items=[], next_cursor=None, limit=limit)
         owner = principal.name
     filters = {"state": state, "owner": owner}
-    after = cursors.decode("optimisations", cursor, filters) if cursor else None
+    after = cursors.after("optimisations", cursor, filters)
     with services.uow() as uow:
         page = uow.optimisations.page(owner=owner, state=state, after=after, limit=limit)
-    next_cursor = (
-        cursors.encode("optimisations", page.next_cursor[0], page.next_cursor[1], filters)
-        if page.next_cursor
-        else None
-    )
+    next_cursor = cursors.next("optimisations", page.next_cursor, filters)
     return OptimisationPageOut(
         items=[optimisation_summary(r) for r in page.runs], next_cursor=next_cursor, limit=limit
     )

@@ -266,14 +266,10 @@ def history(
             return PredictionPageOut(items=[], next_cursor=None, limit=limit)
         submitted_by = principal.name
     filters = {"submitted_by": submitted_by}
-    after = cursors.decode("predictions", cursor, filters) if cursor else None
+    after = cursors.after("predictions", cursor, filters)
     with services.uow() as uow:
         page = uow.records.prediction_page(submitted_by=submitted_by, after=after, limit=limit)
-    next_cursor = (
-        cursors.encode("predictions", page.next_cursor[0], page.next_cursor[1], filters)
-        if page.next_cursor
-        else None
-    )
+    next_cursor = cursors.next("predictions", page.next_cursor, filters)
     return PredictionPageOut(
         items=[prediction_out(p, _stored_check(p)) for p in page.predictions],
         next_cursor=next_cursor,
