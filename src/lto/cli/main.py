@@ -16,6 +16,7 @@ from lto.cli.options import job_options, output_options, physics_options
 from lto.cli.remote import remote
 from lto.cli.serve import serve
 from lto.cli.service import scheduler, worker
+from lto.cli.web import web
 
 DRIFT_EXIT_CODES = (
     "Exit codes: 0 done (drift or not: the report says); 1 training failed; 2 bad input (flags, "
@@ -403,6 +404,7 @@ cli.add_command(serve)
 cli.add_command(remote)
 cli.add_command(users)
 cli.add_command(keys)
+cli.add_command(web)
 
 
 def main() -> None:
