@@ -1,11 +1,11 @@
 """``lto demo``: LTO's main job on embedded defaults.
 
-It grows with the product. Today it shows the domain model at work: typed quantities, the
-exposure technologies and their limits, two real litho cells (ArF immersion and EUV) in a fab;
-the physics of two jobs; the surrogate's pre-flight answer for the same jobs beside the physics
-(a small surrogate is trained on the first run and kept); a short optimisation; and three jobs
-through the real pipeline (validation, pre-flight, a worker, evaluation). It ends by listing
-what is not built yet.
+First a tour in the terminal: the domain model at work (typed quantities, the exposure
+technologies and their limits, two real litho cells in a fab); the physics of two jobs; the
+surrogate's pre-flight answer for the same jobs beside the physics (a small surrogate is trained
+on the first run and kept); a short optimisation; three jobs through the real pipeline. Then
+the product itself: the REST API with its worker and the web app, started as child processes
+(``lto.cli.demo_serve``), with the URL and a ready-made API key printed; Ctrl-C stops them.
 """
 
 from __future__ import annotations
@@ -36,9 +36,6 @@ if TYPE_CHECKING:
 
 DEMO_SAMPLES = 600  # the first run's small surrogate: a few minutes of physics on two cores
 DEMO_TRIALS = 20
-NOT_YET_BUILT = [
-    ("acorn", "the Dash web app (the REST API it will use runs now: `lto serve`, docs/api.md)"),
-]
 
 ARF_JOB = JobParameters(
     na=1.35,
@@ -81,9 +78,34 @@ BAD_JOB = JobParameters(
 )
 
 
-def run_demo(console: Console | None = None) -> None:
+def run_demo(
+    console: Console | None = None,
+    *,
+    tour: bool = True,
+    serve: bool = True,
+    api_port: int = 8000,
+    web_port: int = 8050,
+    once: bool = False,
+) -> None:
     console = console or Console()
+    if serve:  # a taken port is said now, not after minutes of tour
+        from lto.cli.demo_serve import check_ports
+
+        check_ports("127.0.0.1", api_port, web_port)
     app = bootstrap()
+    if not tour:
+        app.engine  # noqa: B018 - migrate before the API and the web app start
+        console.rule("[bold]LTO demo: the surrogate")
+        demo_surrogate(app, console)
+    else:
+        show_tour(app, console)
+    if serve:
+        from lto.cli.demo_serve import serve_demo
+
+        serve_demo(app, console, api_port=api_port, web_port=web_port, once=once)
+
+
+def show_tour(app: Application, console: Console) -> None:
     app.engine  # noqa: B018 - a database that cannot be used is said now, not after training
     console.rule("[bold]LTO demo: embedded defaults")
     for port, adapter in app.components.items():
@@ -169,10 +191,6 @@ def run_demo(console: Console | None = None) -> None:
 
     console.rule("The job pipeline: validate, pre-flight, queue, worker, evaluate (lto.capricorn)")
     show_pipeline(app, console)
-
-    console.rule("Not built yet")
-    for context, what in NOT_YET_BUILT:
-        console.print(f"  lto.{context:<10} {what}")
 
 
 def demo_surrogate(app: Application, console: Console) -> SurrogatePort:

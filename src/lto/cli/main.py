@@ -38,11 +38,19 @@ def cli() -> None:
 
 
 @cli.command()
-def demo() -> None:
-    """Run the main job on embedded defaults (no servers needed)."""
+@click.option("--tour/--no-tour", default=True, show_default=True,
+              help="The terminal tour first (physics, surrogate, optimisation, pipeline).")  # fmt: skip
+@click.option("--serve/--no-serve", default=True, show_default=True,
+              help="Then start the API, a worker and the web app until Ctrl-C.")  # fmt: skip
+@click.option("--api-port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--web-port", type=click.IntRange(1, 65535), default=8050, show_default=True)
+@click.option("--once", is_flag=True, hidden=True,
+              help="Start everything, print where it runs, stop (for tests).")  # fmt: skip
+def demo(tour: bool, serve: bool, api_port: int, web_port: int, once: bool) -> None:
+    """Run the main job on embedded defaults (no servers needed): a tour, then the web app."""
     from lto.cli.demo import run_demo
 
-    run_demo()
+    run_demo(tour=tour, serve=serve, api_port=api_port, web_port=web_port, once=once)
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
