@@ -5,7 +5,12 @@ RabbitMQ, the surrogate-only simulator (`LTO_SIMULATOR=surrogate`; no workers ru
 jobs wait in the queue), a tiny surrogate (`lto train --samples 120`, kept in `--data-dir` and
 reused), and `lto serve --no-worker` (one uvicorn process). The load comes from another process
 (this script with `--load`): N asyncio clients on httpx, each sending its next request when its
-last is answered (a closed loop), for a fixed time after a warm-up.
+last is answered (a closed loop: the saturation throughput), for a fixed time after a
+warm-up. With `--interval S` each client instead sends on its own fixed schedule, one request
+every S seconds (phases spread; an open loop: 50 clients at S = 0.25 offer 200 requests a
+second), and latency counts from the scheduled moment, so a server that falls behind is charged
+for the wait (no coordinated omission). Each operation then reports both: its saturation and its
+latency at the offered rate.
 
 Printed per operation: requests per second, p50/p95/p99 latency as the clients saw it, the
 error rate, and for predict the share of the server's time spent inside the surrogate (the
@@ -108,15 +113,24 @@ async def _client(
     deadline: float,
     warm_until: float,
     out: dict[str, list[float]],
+    interval: float = 0.0,
+    phase: float = 0.0,
 ) -> None:
     host, port = url.removeprefix("http://").split(":")
     connection = Connection(host, int(port), key)
     path = PATHS[operation]
     i = 0
+    scheduled = time.perf_counter() + phase * interval
     while (now := time.perf_counter()) < deadline:
         i += 1
         headers = {"Idempotency-Key": uuid.uuid4().hex} if operation == "submit" else {}
-        start = time.perf_counter()
+        if interval:
+            if scheduled > now:
+                await asyncio.sleep(scheduled - now)
+            start, scheduled = scheduled, scheduled + interval
+            now = start
+        else:
+            start = time.perf_counter()
         try:
             status, raw = await connection.post(path, body(i), headers)
             inference = json.loads(raw).get("inference_time_ms") if status < 300 else None
@@ -131,7 +145,9 @@ async def _client(
             out["inference"].append(float(inference) / 1000.0)
 
 
-async def _load(url: str, key: str, operation: str, seconds: float, clients: int) -> dict[str, Any]:
+async def _load(
+    url: str, key: str, operation: str, seconds: float, clients: int, interval: float = 0.0
+) -> dict[str, Any]:
     import resource
 
     out: dict[str, list[float]] = {"latency": [], "errors": [], "inference": []}
@@ -139,8 +155,17 @@ async def _load(url: str, key: str, operation: str, seconds: float, clients: int
     start = time.perf_counter()
     await asyncio.gather(
         *(
-            _client(url, key, operation, start + warm + seconds, start + warm, out)
-            for _ in range(clients)
+            _client(
+                url,
+                key,
+                operation,
+                start + warm + seconds,
+                start + warm,
+                out,
+                interval,
+                n / clients,
+            )
+            for n in range(clients)
         )
     )
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -148,7 +173,9 @@ async def _load(url: str, key: str, operation: str, seconds: float, clients: int
 
 
 def load_main(args: argparse.Namespace) -> None:
-    result = asyncio.run(_load(args.url, args.key, args.operation, args.seconds, args.clients))
+    result = asyncio.run(
+        _load(args.url, args.key, args.operation, args.seconds, args.clients, args.interval or 0.0)
+    )
     print(json.dumps(result))
 
 
@@ -177,9 +204,12 @@ def wait_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
     raise SystemExit("lto serve did not answer in 120 s")
 
 
-def run_load(url: str, key: str, operation: str, seconds: float, clients: int) -> dict[str, Any]:
+def run_load(
+    url: str, key: str, operation: str, seconds: float, clients: int, interval: float = 0.0
+) -> dict[str, Any]:
     command = [sys.executable, __file__, "--load", "--url", url, "--key", key]
     command += ["--operation", operation, "--seconds", str(seconds), "--clients", str(clients)]
+    command += ["--interval", str(interval)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"the load generator failed:\n{done.stderr[-3000:]}")
@@ -191,10 +221,11 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def report(operation: str, result: dict[str, Any], clients: int) -> None:
+def report(operation: str, result: dict[str, Any], clients: int, label: str = "") -> None:
     latency = result["latency"]
+    name = f"{operation} {label}".strip()
     if not latency:
-        print(f"   {operation:<13} no answers")
+        print(f"   {name:<30} no answers")
         return
     ms = [1000 * s for s in latency]
     rate = len(latency) / result["seconds"]
@@ -202,7 +233,7 @@ def report(operation: str, result: dict[str, Any], clients: int) -> None:
     p95 = percentile(ms, 0.95)
     target = TARGETS_MS[operation]
     line = (
-        f"   {operation:<13} {rate:>8.0f} {percentile(ms, 0.5):>8.1f} {p95:>8.1f} "
+        f"   {name:<30} {rate:>8.0f} {percentile(ms, 0.5):>8.1f} {p95:>8.1f} "
         f"{percentile(ms, 0.99):>8.1f} {100 * errors:>7.2f}%  p95/target {p95 / target:.2f}x "
         f"(< {target:g} ms)"
     )
@@ -222,14 +253,27 @@ def main() -> None:
     parser.add_argument(
         "--only", choices=list(PATHS), action="append", help="these operations only (repeat)"
     )
+    parser.add_argument(
+        "--interval",
+        action="append",
+        metavar="OP=S",
+        help="also run OP open-loop, each client sending every S seconds (repeat per operation)",
+    )
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--key", help=argparse.SUPPRESS)
     parser.add_argument("--operation", choices=list(PATHS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load:
+        args.interval = float(args.interval[0]) if args.interval else 0.0
         load_main(args)
         return
+    intervals = {}
+    for item in args.interval or []:
+        operation, _, seconds = item.partition("=")
+        if operation not in PATHS:
+            parser.error(f"--interval: {operation!r} is not one of {', '.join(PATHS)}")
+        intervals[operation] = float(seconds)
     scratch = Path(tempfile.mkdtemp(prefix="lto-bench-api-"))
     database: str | None = None
     server: subprocess.Popen[bytes] | None = None
@@ -272,11 +316,19 @@ def main() -> None:
             f"{args.processes}`, "
             f"{args.clients} concurrent clients in a second process, {args.seconds:g} s each"
         )
-        print(f"   {'':<13} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>8}")
+        print(f"   {'':<30} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>8}")
         for operation in args.only or PATHS:
             report(
-                operation, run_load(base, key, operation, args.seconds, args.clients), args.clients
+                operation,
+                run_load(base, key, operation, args.seconds, args.clients),
+                args.clients,
+                "(closed)",
             )
+            if operation in intervals:
+                every = intervals[operation]
+                offered = f"({args.clients / every:g}/s offered)"
+                done = run_load(base, key, operation, args.seconds, args.clients, every)
+                report(operation, done, args.clients, offered)
     finally:
         if server is not None and server.poll() is None:
             server.send_signal(signal.SIGTERM)

@@ -132,9 +132,13 @@ def purge_queues() -> None:
 
     connection = pika.BlockingConnection(pika.URLParameters(BROKER_URL))
     try:
-        channel = connection.channel()
         for name in queue_names():
-            channel.queue_purge(name)
+            channel = connection.channel()  # a missing queue (a fresh broker) closes the channel
+            try:
+                channel.queue_purge(name)
+            except pika.exceptions.ChannelClosedByBroker:
+                continue
+            channel.close()
     finally:
         connection.close()
 
