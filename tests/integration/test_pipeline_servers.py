@@ -23,9 +23,16 @@ from lto.capricorn.adapters import orm
 from lto.capricorn.adapters.database import make_engine
 from lto.capricorn.adapters.rabbitmq import RabbitMqBroker
 from lto.capricorn.adapters.sql_unit_of_work import SqlUnitOfWork
-from lto.capricorn.ports import SIMULATIONS, BrokerUnavailable, Message, StopSignal
+from lto.capricorn.ports import (
+    SIMULATIONS,
+    BrokerUnavailable,
+    Message,
+    StopSignal,
+    dead_letter_queue,
+)
 from lto.capricorn.service.commands import SubmitJob
 from lto.capricorn.service.messagebus import MessageBus
+from lto.capricorn.service.monitoring import Monitor
 from lto.capricorn.service.outbox import OutboxRelay
 from lto.capricorn.service.preflight import NoSurrogate, Preflight
 from lto.capricorn.service.simulation import SimulationHandler
@@ -226,11 +233,14 @@ def test_poison_messages_end_in_the_dead_letter_queue(servers: Servers) -> None:
         servers.uow, InstantSimulator(), worker_id="w", training_row=result_row
     )
     signal_, thread = run_worker_thread(servers, handler)
-    dead: list[Message] = []
     try:
-        wait_for(lambda: (dead.extend(servers.broker.dead_letters(SIMULATIONS)), len(dead) == 2)[1])
+        wait_for(lambda: servers.broker.depth(dead_letter_queue(SIMULATIONS)) == 2)
     finally:
         signal_.stop()
         thread.join(timeout=30)
+    report = Monitor(servers.uow, servers.broker).tick()  # the operators hear of them
+    assert report.dead_letters == 2
+    assert "dead-letters" in report.alerts_fired
+    dead = servers.broker.dead_letters(SIMULATIONS)
     assert sorted(m.message_id for m in dead) == ["m-garbage", "m-nobody"]
     assert servers.broker.depth(SIMULATIONS) == 0

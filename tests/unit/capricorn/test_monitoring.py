@@ -87,3 +87,28 @@ def test_drift_is_judged_on_recent_predictions_and_alerts_above_the_threshold() 
     assert report.alerts_fired == ["drift"]
     with FakeUnitOfWork(store) as uow:
         assert "retrain" in uow.alerts.active()[0].message
+
+
+def test_dead_lettered_requests_fire_one_critical_alert() -> None:
+    from lto.capricorn.ports import SIMULATIONS, Message, Poison, StopSignal
+
+    store, broker = Store(), InMemoryBroker()
+    broker.declare()
+    broker.publish([Message("m-garbage", "SimulationRequested", b"{not json")])
+    stop = StopSignal()
+
+    def poisoned(message: Message) -> None:
+        stop.stop()
+        raise Poison("not JSON")
+
+    broker.consume(SIMULATIONS, poisoned, stop=stop)
+    monitor = Monitor(uow_on(store), broker)
+    report = monitor.tick()
+    assert report.dead_letters == 1
+    assert report.alerts_fired == ["dead-letters"]
+    assert report.to_json()["dead_letters"] == 1
+    with FakeUnitOfWork(store) as uow:
+        (alert,) = uow.alerts.active()
+    assert alert.severity.value == "critical"
+    assert "lto.simulations.dead" in alert.message
+    assert monitor.tick().alerts_fired == []  # once while it is active

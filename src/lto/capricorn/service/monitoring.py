@@ -15,7 +15,7 @@ from typing import Any
 
 from lto.atlas.alerts import Alert, Severity
 from lto.atlas.contracts import JobParameters, TradeoffPrediction
-from lto.capricorn.ports import SIMULATIONS, Broker
+from lto.capricorn.ports import SIMULATIONS, Broker, dead_letter_queue
 from lto.capricorn.service.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class MonitorReport:
     jobs_by_state: dict[str, int]
     drift: tuple[float, str] | None
     alerts_fired: list[str] = field(default_factory=list)
+    dead_letters: int | None = None  # messages no worker could handle (lto.simulations.dead)
 
     @property
     def healthy(self) -> bool:
@@ -55,6 +56,7 @@ class MonitorReport:
             "components": self.components,
             "jobs_per_minute": self.jobs_per_minute,
             "queue_depth": self.queue_depth,
+            "dead_letters": self.dead_letters,
             "outbox_backlog": self.outbox_backlog,
             "jobs_by_state": self.jobs_by_state,
             "drift": None if self.drift is None else {"psi": self.drift[0], "what": self.drift[1]},
@@ -92,14 +94,16 @@ class Monitor:
         except Exception as exc:
             components["database"] = {"status": "unavailable", "error": str(exc)[:300]}
         components["broker"] = self.broker.health()
-        depth = None
+        depth = dead = None
         if components["broker"].get("status") == "ok":
             try:
                 depth = self.broker.depth(SIMULATIONS)
+                dead = self.broker.depth(dead_letter_queue(SIMULATIONS))
             except Exception as exc:
                 components["broker"] = {"status": "unavailable", "error": str(exc)[:300]}
         drift = self._drift(recent)
         report = MonitorReport(now, components, per_minute, depth, backlog, states, drift)
+        report.dead_letters = dead
         if components["database"]["status"] == "ok":
             report.alerts_fired = self._alert(report)
         return report
@@ -143,6 +147,16 @@ class Monitor:
                     Severity.WARNING,
                     f"{report.queue_depth} simulation requests wait in the queue "
                     f"(threshold {t.max_queue_depth}): add workers",
+                )
+            )
+        if report.dead_letters:
+            wanted.append(
+                (
+                    "dead-letters",
+                    Severity.CRITICAL,
+                    f"{report.dead_letters} simulation requests no worker could handle are in "
+                    f"{dead_letter_queue(SIMULATIONS)} (malformed, or for unknown jobs): "
+                    "inspect them, then purge the queue",
                 )
             )
         if report.outbox_backlog is not None and report.outbox_backlog > t.max_outbox_backlog:
