@@ -302,6 +302,7 @@ class Application:
         from lto.daedalus.training import train_surrogate
 
         report = progress or (lambda fraction, message: None)
+        self.registry.versions()  # an unreachable MLflow store is said now, not after training
         seed = self.fresh_seed() if seed is None else seed
         target = self.dataset_path(samples, seed)
         if target.exists():
@@ -689,6 +690,10 @@ class Application:
         folder = self.model_store.current_path()
         return None if folder is None else latest_drift_psi(self.settings.data_dir, folder.name)
 
+    def drift_report(self, model_version: str) -> dict[str, Any] | None:
+        """The last drift report (``lto drift``) on this model version, as it was saved."""
+        return latest_drift_report(self.settings.data_dir, model_version)
+
 
 def _normalised(report: dict[str, Any]) -> dict[str, Any]:
     """Adapters say "unavailable"; the API says "down"."""
@@ -715,6 +720,21 @@ def api_secret(data_dir: Path) -> str:
     with os.fdopen(descriptor, "w") as file:
         file.write(secret)
     return secret
+
+
+def latest_drift_report(data_dir: Path, model_version: str) -> dict[str, Any] | None:
+    """The last drift report (``lto drift``, ``drift/<version>.json``) if it judged this model;
+    None without one, or where the file cannot be read."""
+    import json
+
+    path = data_dir / "drift" / f"{model_version}.json"
+    try:
+        report = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(report, dict) or report.get("model_version") != model_version:
+        return None
+    return report
 
 
 def latest_drift_psi(data_dir: Path, model_version: str) -> float | None:

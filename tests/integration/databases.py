@@ -32,7 +32,9 @@ def fresh_database(kind: str, folder: Path) -> Iterator[str]:
         return
     server = make_url(database_url(POSTGRES))
     name = f"lto_it_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(  # pre-ping: a test may have restarted the server meanwhile
+        server.set(database="postgres"), isolation_level="AUTOCOMMIT", pool_pre_ping=True
+    )
     try:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')

@@ -10,6 +10,7 @@ import pytest
 
 from lto.client import ApiError, LtoClient, Unreachable
 from tests.unit.api.conftest import a_job, make_api
+from tests.unit.api.running import run_queued
 
 
 @pytest.fixture
@@ -48,6 +49,7 @@ def test_problems_become_api_errors_naming_the_field(client: LtoClient) -> None:
     with pytest.raises(ApiError) as missing:
         client.job("job-nope")
     assert missing.value.status == 404
+    assert missing.value.type == "https://lto.dev/problems/not-found"
 
 
 def test_no_api_there_is_unreachable() -> None:
@@ -57,3 +59,23 @@ def test_no_api_there_is_unreachable() -> None:
     client = LtoClient("http://127.0.0.1:9", transport=httpx.MockTransport(refuse), retries=1)
     with pytest.raises(Unreachable, match=r"no API at http://127\.0\.0\.1:9"):
         client.health()
+
+
+def test_plot_data_through_the_client(tmp_path: Path) -> None:
+    api = make_api(tmp_path)
+    client = LtoClient(
+        "http://testserver", api_key=api.keys["erin"], transport=api.client._transport
+    )
+    queued = client.plot_data(client.submit_job(a_job())["id"])
+    assert (queued["available"], queued["aerial"]) == (False, None)
+    assert "queued" in queued["note"]
+    job = client.submit_job(a_job(dose_mj_cm2=44.0, focus_nm=0.0))
+    assert run_queued(api) == 2
+    data = client.plot_data(job["id"])
+    assert data["available"] is True
+    aerial = data["aerial"]
+    assert len(aerial["intensity"]) == len(aerial["y_nm"])
+    assert len(data["fem"]["cd_nm"]) == len(data["fem"]["dose_mj_cm2"])
+    with pytest.raises(ApiError) as missing:
+        client.plot_data("job-nope")
+    assert missing.value.status == 404

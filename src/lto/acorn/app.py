@@ -19,6 +19,7 @@ from dash import Dash, Input, Output, dcc, html
 from lto.acorn.access import ApiAccess, install
 from lto.acorn.login import install_login
 from lto.acorn.pages import pages
+from lto.acorn.reports import install_reports
 from lto.acorn.sessions import SessionStore
 
 ASSETS = Path(__file__).with_name("assets")
@@ -45,6 +46,7 @@ def create_app(
         serve_locally=True,
     )
     install_login(app.server, access, secure_cookie=secure_cookie)
+    install_reports(app.server, access)
     found = pages()
     for page in found:
         dash.register_page(

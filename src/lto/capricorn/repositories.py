@@ -399,7 +399,13 @@ class IdempotencyStore(ABC):
 
     @abstractmethod
     def release(self, owner: str, key: str) -> None:
-        """Forget an in-flight key (its request failed on our side: the caller may retry)."""
+        """Forget an in-flight key (its answer was about the moment: the caller may retry)."""
+
+    @abstractmethod
+    def abandon(self, owner: str, key: str, *, stale_at: datetime) -> None:
+        """Date an in-flight key back to ``stale_at`` so that the next request with it takes it
+        over at once, with its reserved id: its request failed on our side, perhaps after
+        committing, and a retry must find what it made instead of making it again."""
 
     @abstractmethod
     def purge(self, before: datetime) -> int:
@@ -408,16 +414,18 @@ class IdempotencyStore(ABC):
 
 # --- optimisation runs (the API's background searches) ----------------------------------------
 
-OPTIMISATION_STATES = ("queued", "running", "completed", "failed")
+OPTIMISATION_STATES = ("queued", "running", "completed", "failed", "cancelled")
 UNFINISHED_OPTIMISATION_STATES = ("queued", "running")
+FINISHED_OPTIMISATION_STATES = ("completed", "failed", "cancelled")
 
 
 @dataclass(frozen=True)
 class OptimisationRecord:
     """One optimisation run the API accepted: the problem as asked (``request``), where its
     search stands (``progress``: trials done, best so far, the runner's heartbeat) and what it
-    found (``result``) or why it failed (``error``). ``state`` moves queued → running →
-    completed or failed, never back."""
+    found (``result``) or why it failed or was cancelled (``error``). ``state`` moves queued →
+    running → completed, failed or cancelled (a queued run may be cancelled before it runs),
+    never back."""
 
     id: str
     owner: str  # the user's name
@@ -485,8 +493,8 @@ class OptimisationRepository(ABC):
         error: str | None = None,
         progress: dict[str, Any] | None = None,
     ) -> bool:
-        """A run not yet finished → ``state`` ("completed" or "failed"), with its result or
-        error (and its last progress, when given); whether it was."""
+        """A run not yet finished → ``state`` (one of ``FINISHED_OPTIMISATION_STATES``), with
+        its result or error (and its last progress, when given); whether it was."""
 
 
 # --- ingested data: simulation results run elsewhere, wafer yield -----------------------------
@@ -666,6 +674,7 @@ class ModelVersionRecords(ABC):
 
 
 __all__ = [
+    "FINISHED_OPTIMISATION_STATES",
     "OPTIMISATION_STATES",
     "PIPELINE_OUTCOMES",
     "UNFINISHED_OPTIMISATION_STATES",

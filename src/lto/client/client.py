@@ -24,6 +24,7 @@ class ApiError(Exception):
 
     def __init__(self, status: int, body: Mapping[str, Any]) -> None:
         self.status = status
+        self.type = str(body.get("type", ""))  # https://lto.dev/problems/<kind>
         self.title = str(body.get("title", ""))
         self.detail = str(body.get("detail", ""))
         self.errors: list[dict[str, str]] = list(body.get("errors", []))
@@ -163,6 +164,12 @@ class LtoClient:
         params = {"format": "html" if html else "json"}
         response = self.request("GET", f"{API}/jobs/{job_id}/report", params=params, raw=True)
         return response.text if html else response.json()
+
+    def plot_data(self, job_id: str) -> dict[str, Any]:
+        """The numbers behind the job's pictures (aerial image, cut line, resist left, target
+        mask, focus-exposure matrix and window); ``available`` false and ``note`` say why a
+        job has none."""
+        return self.request("GET", f"{API}/jobs/{job_id}/plot-data")  # type: ignore[no-any-return]
 
     def wait_for_job(
         self, job_id: str, *, timeout_s: float = 600.0, poll_s: float = 1.0

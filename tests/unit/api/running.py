@@ -37,3 +37,13 @@ def run_queued(api: Api, handler: Any = None) -> int:
         api.app.broker.consume(SIMULATIONS, once, stop=stop)
         handled += 1
     return handled
+
+
+def rejected_job(api: Api) -> str:
+    """A job stored REJECTED, as the CLI and the pipeline record one (the API refuses such a
+    job without storing it)."""
+    from lto.capricorn.service.commands import SubmitJob
+
+    return api.app.bus.handle(
+        SubmitJob(a_job(pitch_nm=100.0, target_cd_nm=50.0) | {"submitted_by": "erin"})
+    ).job_id

@@ -76,6 +76,25 @@ def test_an_acknowledgement_retried_with_its_key_gets_the_first_answer(api: Api)
     assert retried.json() == first.json()
 
 
+def test_an_acknowledgement_with_a_field_in_its_body_is_refused_naming_it(api: Api) -> None:
+    (alert,) = fire(api, ("warning", "drift"))
+    path = f"/api/v1/alerts/{alert.id}/acknowledge"
+    refused = api.client.post(path, json={"note": "looked at it"}, headers=api.headers())
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in refused.json()["errors"]] == ["note"]
+    assert "not permitted" in refused.json()["errors"][0]["rule"]
+    not_an_object = api.client.post(path, json=["note"], headers=api.headers())
+    assert not_an_object.status_code == 422
+    with api.app.uow() as uow:
+        stored = uow.alerts.get(alert.id)
+    assert stored is not None
+    assert stored.acknowledged_by is None  # nothing was acknowledged
+    accepted = api.client.post(path, json={}, headers=api.headers())  # an empty body is fine
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["acknowledged_by"] == "erin"
+
+
 def test_acknowledging_an_unknown_alert_is_404(api: Api) -> None:
     response = api.client.post("/api/v1/alerts/alert-nope/acknowledge", headers=api.headers())
     assert response.status_code == 404

@@ -3,6 +3,7 @@ shares."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -350,6 +351,61 @@ def test_unknown_routes_and_methods_are_problems(api: Api) -> None:
     assert missing.headers["content-type"] == "application/problem+json"
     wrong = api.client.delete("/api/v1/health")
     assert wrong.status_code == 405
+
+
+PROBLEM_TYPE = re.compile(r"^https://lto\.dev/problems/[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def test_every_problem_names_its_kind(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = {"Idempotency-Key": "kinds"}
+    job = api.client.post("/api/v1/jobs", json=a_job(), headers=api.headers(**key)).json()
+    api.client.post(f"/api/v1/jobs/{job['id']}/cancel", headers=api.headers())
+    calls = {
+        "malformed-json": lambda: api.client.post(
+            "/api/v1/jobs",
+            content=b"{not json",
+            headers=api.headers(**{"Content-Type": "application/json", "Idempotency-Key": "j"}),
+        ),
+        "unauthenticated": lambda: api.client.get("/api/v1/jobs"),
+        "missing-scope": lambda: api.client.post(
+            "/api/v1/jobs", json=a_job(), headers=api.headers("reader", **{"Idempotency-Key": "r"})
+        ),
+        "not-found": lambda: api.client.get("/api/v1/nowhere", headers=api.headers()),
+        "method-not-allowed": lambda: api.client.delete("/api/v1/health"),
+        "domain-rule": lambda: api.client.post(
+            f"/api/v1/jobs/{job['id']}/cancel", headers=api.headers()
+        ),  # cancelled already
+        "invalid-input": lambda: api.client.get("/api/v1/jobs?limit=0", headers=api.headers()),
+        "idempotency-key-missing": lambda: api.client.post(
+            "/api/v1/jobs", json=a_job(), headers=api.headers()
+        ),
+        "invalid-cursor": lambda: api.client.get("/api/v1/jobs?cursor=abc", headers=api.headers()),
+    }
+    for kind, call in calls.items():
+        response = call()
+        assert response.status_code >= 400, kind
+        assert response.headers["content-type"] == "application/problem+json", kind
+        found = response.json()["type"]
+        assert PROBLEM_TYPE.match(found), (kind, found)
+        assert found == f"https://lto.dev/problems/{kind}", (response.status_code, found)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a fault of ours")
+
+    monkeypatch.setattr(api.app.bus, "handle", broken)
+    fault = api.client.post(
+        "/api/v1/jobs", json=a_job(), headers=api.headers(**{"Idempotency-Key": "f"})
+    )
+    assert fault.json()["type"] == "https://lto.dev/problems/internal-error"
+
+
+def test_a_problem_raised_without_a_kind_gets_its_statuss_kind() -> None:
+    from lto.capricorn.api.problems import Problem
+
+    assert Problem(409, "x").body()["type"] == "https://lto.dev/problems/conflict"
+    assert Problem(503, "x").body()["type"] == "https://lto.dev/problems/unavailable"
+    assert Problem(418, "x").body()["type"] == "https://lto.dev/problems/error"
+    assert Problem(404, "x", kind="gone").body()["type"] == "https://lto.dev/problems/gone"
 
 
 def test_component_health_says_what_it_found_only_to_a_known_caller(api: Api) -> None:

@@ -52,11 +52,20 @@ def test_a_job_breaking_the_contract_names_every_field(api: Api) -> None:
         assert uow.jobs.count_by_state() == {}  # nothing stored
 
 
-def test_a_job_breaking_the_profile_is_stored_rejected_with_its_reasons(api: Api) -> None:
-    job = submit(api, pitch_nm=100.0, target_cd_nm=50.0)  # below ArF dry's resolution limit
-    assert job["state"] == "rejected"
-    assert job["rejection"], job
-    assert all(r["field"] and r["rule"] for r in job["rejection"])
+def test_a_job_breaking_the_profile_is_refused_with_every_rule_and_not_stored(api: Api) -> None:
+    key = {"Idempotency-Key": "below-the-limit"}
+    job = a_job(pitch_nm=100.0, target_cd_nm=50.0)  # below ArF dry's resolution limit
+    response = api.client.post("/api/v1/jobs", json=job, headers=api.headers(**key))
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["type"].endswith("/policy-violation")
+    assert any(e["field"] == "pitch_nm" and "resolution limit" in e["rule"] for e in body["errors"])
+    assert "pitch_nm" in body["detail"]
+    with api.app.uow() as uow:
+        assert uow.jobs.count_by_state() == {}  # nothing stored
+    again = api.client.post("/api/v1/jobs", json=job, headers=api.headers(**key))
+    assert again.status_code == 422  # the same answer, replayed
+    assert again.headers["Idempotent-Replayed"] == "true"
 
 
 def test_an_engineer_cannot_see_or_cancel_another_users_job(api: Api) -> None:

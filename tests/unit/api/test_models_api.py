@@ -485,3 +485,103 @@ def test_retrain_runs_are_shared_by_the_api_processes_of_a_machine(tmp_path: Pat
         threading.Event().wait(0.05)
     assert second.get("retrain-a").result == {"candidate": "7"}  # type: ignore[union-attr]
     second.start(RetrainRun("retrain-c", "ada", "later", 100, 1, datetime.now(UTC)), work)
+
+
+# --- performance as a series, and the drift report ----------------------------------------------
+
+SERIES = "/api/v1/models/performance/series"
+DRIFT = "/api/v1/models/drift"
+
+
+def test_performance_series_buckets_live_coverage_and_error_by_hour(
+    model_api: Api, current_model: Path
+) -> None:
+    now = datetime.now(UTC).replace(minute=30, second=0, microsecond=0)
+    version = current_model.name
+    evaluated_job(model_api, now - timedelta(hours=1), version, 0.30, 0.32, True)
+    evaluated_job(model_api, now - timedelta(hours=1, minutes=10), version, 0.50, 0.46, False)
+    evaluated_job(model_api, now - timedelta(hours=3), version, 0.90, 0.60, True)
+    evaluated_job(model_api, now - timedelta(hours=3), "surrogate-older", 0.1, 0.1, True)
+    response = model_api.client.get(SERIES, params={"bucket": "hour"}, headers=model_api.headers())
+    assert response.status_code == 200, response.text
+    found = response.json()
+    assert (found["model_version"], found["bucket"], found["jobs"]) == (version, "hour", 3)
+    assert found["truncated"] is False
+    assert 0.0 < found["target_coverage"] < 1.0
+    points = found["points"]
+    assert [p["jobs"] for p in points] == [1, 2]  # oldest first, empty hours left out
+    starts = [datetime.fromisoformat(p["start"]) for p in points]
+    assert starts == [now - timedelta(hours=3, minutes=30), now - timedelta(hours=1, minutes=30)]
+    recent = points[1]
+    assert recent["anomalies"] == 1
+    assert recent["scores"]["yield_risk"]["coverage"] == pytest.approx(0.5)
+    assert recent["scores"]["yield_risk"]["mean_absolute_error"] == pytest.approx(0.03)
+    assert points[0]["scores"]["yield_risk"]["mean_absolute_error"] == pytest.approx(0.30)
+    # the series sums to what /performance says over the same window
+    live = model_api.client.get(PERFORMANCE, headers=model_api.headers()).json()["live"]
+    assert live["jobs"] == sum(p["jobs"] for p in points)
+
+
+def test_performance_series_refuses_too_many_buckets(model_api: Api) -> None:
+    response = model_api.client.get(
+        SERIES,
+        params={"bucket": "hour", "since": "2020-01-01T00:00:00Z"},
+        headers=model_api.headers(),
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "query.bucket"
+
+
+def test_drift_without_a_report_says_so(model_api: Api, current_model: Path) -> None:
+    response = model_api.client.get(DRIFT, headers=model_api.headers())
+    assert response.status_code == 200, response.text
+    found = response.json()
+    assert found["model_version"] == current_model.name
+    assert (found["checked"], found["drift_detected"], found["findings"]) == (False, False, [])
+    assert found["threshold"] == pytest.approx(0.2)
+
+
+def test_drift_answers_the_last_report_with_psi_noise_and_verdict(
+    model_api: Api, current_model: Path
+) -> None:
+    import json
+
+    from lto.metis.drift import DriftFinding, DriftReport
+
+    surrogate: Any = model_api.app.production_surrogate()
+    distribution = surrogate.metrics["training_distribution"]
+    name = next(iter(distribution["inputs"]))
+    report = DriftReport(
+        model_version=current_model.name,
+        jobs=200,
+        findings=(DriftFinding("input", name, 0.35, 0.40), DriftFinding("prediction", "yield_risk", 0.05, 0.12)),
+    )  # fmt: skip
+    folder = model_api.app.settings.data_dir / "drift"
+    folder.mkdir(parents=True)
+    (folder / f"{current_model.name}.json").write_text(json.dumps(report.to_json()))
+    found = model_api.client.get(DRIFT, headers=model_api.headers()).json()
+    assert found["checked"] is True
+    assert found["jobs"] == 200
+    assert found["drift_detected"] is True
+    assert found["worst_psi"] == pytest.approx(0.35)
+    first, second = found["findings"]
+    assert (first["kind"], first["name"], first["band"], first["drifted"]) == (
+        "input", name, "significant", True,
+    )  # fmt: skip
+    assert (first["psi"], first["raw_psi"]) == (pytest.approx(0.35), pytest.approx(0.40))
+    buckets = len(distribution["inputs"][name]["shares"])
+    rows = distribution["input_rows"]
+    assert first["noise"] == pytest.approx((buckets - 1) * (1 / 200 + 1 / rows))
+    assert (second["band"], second["drifted"]) == ("none", False)
+    # a report on another model is not this one's
+    other = report.to_json() | {"model_version": "surrogate-other"}
+    (folder / f"{current_model.name}.json").write_text(json.dumps(other))
+    assert model_api.client.get(DRIFT, headers=model_api.headers()).json()["checked"] is False
+
+
+def test_series_and_drift_need_models_read_and_a_surrogate(api: Api) -> None:
+    for path in (SERIES, DRIFT):
+        assert api.client.get(path).status_code == 401, path
+        reader = api.client.get(path, headers={"X-API-Key": api.keys["reader"]})
+        assert reader.status_code == 403, path
+        assert api.client.get(path, headers=api.headers()).status_code == 503, path

@@ -3,6 +3,7 @@ background, read back with progress and result; who sees what; idempotent creati
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -175,6 +176,96 @@ def test_an_engineer_sees_only_their_own_runs(api_with_model: Api) -> None:
     everyone = api.client.get("/api/v1/optimisations", headers=api.headers("omar")).json()
     assert [r["id"] for r in everyone["items"]] == [run["id"]]
     wait_for(api, run["id"])
+
+
+# --- cancelling --------------------------------------------------------------------------------
+
+
+def cancel(api: Api, run_id: str, user: str = "erin") -> Any:
+    return api.client.post(f"/api/v1/optimisations/{run_id}/cancel", headers=api.headers(user))
+
+
+class Held:
+    """A surrogate whose every answer waits on ``gate``: a search held inside its trial."""
+
+    gate = threading.Event()
+    calls = 0
+
+    def evaluate(self, job: Any) -> dict[str, float]:
+        type(self).calls += 1
+        self.gate.wait()
+        return {"overall_health": 1 - abs(job.dose_mj_cm2 - 31.0) / 20, "yield_risk": 0.1}
+
+
+def test_a_running_optimisation_cancelled_stops_after_the_trial_it_is_on(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Held, "gate", threading.Event())
+    monkeypatch.setattr(Held, "calls", 0)
+    monkeypatch.setitem(api.app.__dict__, "production_surrogate", Held)
+    run = post(api, a_problem(trials=50)).json()
+    runner = api.client.app.state.optimisations
+    try:
+        for _ in range(PATIENCE):
+            if Held.calls:
+                break
+            time.sleep(POLL_S / 10)
+        response = cancel(api, run["id"], user="omar")  # an operator may cancel anyone's run
+    finally:
+        Held.gate.set()
+    assert response.status_code == 200, response.text
+    cancelled = response.json()
+    assert cancelled["state"] == "cancelled"
+    assert cancelled["error"] == "cancelled by omar after 0 of 50 trials"
+    assert cancelled["finished_at"] is not None
+    for _ in range(PATIENCE):
+        if not runner.running_here(run["id"]):
+            break
+        time.sleep(POLL_S / 10)
+    after = api.client.get(run["links"]["self"], headers=api.headers()).json()
+    assert (after["state"], after["result"]) == ("cancelled", None)
+    assert Held.calls == 1  # the trial under way finished; no other began
+    with api.app.uow() as uow:
+        assert uow.records.audit("optimization", run["id"]) == []  # it did not complete
+    listed = api.client.get("/api/v1/optimisations?state=cancelled", headers=api.headers())
+    assert [r["id"] for r in listed.json()["items"]] == [run["id"]]
+
+
+def test_a_queued_optimisation_is_cancelled_by_its_owner_and_a_finished_one_is_409(
+    api: Api,
+) -> None:
+    now = datetime.now(UTC)
+    with api.app.uow() as uow:
+        uow.optimisations.add(_a_record("opt-queued", "erin", "queued", now))
+        uow.optimisations.add(_a_record("opt-done", "erin", "completed", now))
+        uow.commit()
+    response = cancel(api, "opt-queued")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["state"], body["error"]) == ("cancelled", "cancelled by erin after 0 of 5 trials")
+    assert body["started_at"] is None
+    for run_id, state in (("opt-queued", "cancelled"), ("opt-done", "completed")):
+        refused = cancel(api, run_id)
+        assert refused.status_code == 409, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        problem = refused.json()
+        assert problem["type"] == "https://lto.dev/problems/already-finished"
+        assert f"is {state}" in problem["detail"]
+
+
+def test_only_the_owner_an_operator_or_an_admin_may_cancel(api: Api) -> None:
+    now = datetime.now(UTC)
+    with api.app.uow() as uow:
+        for run_id in ("opt-1", "opt-2"):
+            uow.optimisations.add(_a_record(run_id, "erin", "queued", now))
+        uow.commit()
+    assert cancel(api, "opt-1", user="eve").status_code == 404  # not hers to know of
+    assert cancel(api, "opt-1", user="reader").status_code == 403  # jobs:read only
+    anonymous = api.client.post("/api/v1/optimisations/opt-1/cancel")
+    assert anonymous.status_code == 401
+    assert cancel(api, "opt-nope").status_code == 404
+    assert cancel(api, "opt-1", user="ada").json()["error"].startswith("cancelled by ada")
+    assert cancel(api, "opt-2", user="omar").status_code == 200
 
 
 # --- refused before anything runs -------------------------------------------------------------

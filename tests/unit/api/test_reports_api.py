@@ -25,7 +25,7 @@ from lto.capricorn.service.accounts import issue_key
 from lto.capricorn.service.simulation import SimulationHandler
 from lto.daedalus.dataset import result_row
 from tests.unit.api.conftest import Api
-from tests.unit.api.running import run_queued, submit
+from tests.unit.api.running import rejected_job, run_queued, submit
 from tests.unit.capricorn.jobs import a_job
 
 PRINTS = {"dose_mj_cm2": 44.0}  # dose to size of the default ArF line/space job is ~43.9
@@ -166,16 +166,16 @@ def test_the_report_compares_the_prediction_with_the_physics(api: Api) -> None:
 
 
 def test_a_job_without_a_result_still_has_a_report(api: Api) -> None:
-    rejected = submit(api, pitch_nm=100.0, target_cd_nm=50.0)
+    rejected = rejected_job(api)
     queued = submit(api)
-    body = report(api, rejected["id"]).json()
+    body = report(api, rejected).json()
     assert body["state"] == "rejected"
     assert body["verdict"]["outcome"] == "rejected"
     assert any("pitch_nm" in d for d in body["verdict"]["details"])
     assert body["result"] is None
     assert not any(f["available"] for f in body["figures"])
     assert any("no simulation result" in n for n in body["notes"])
-    page = report(api, rejected["id"], format="html").text
+    page = report(api, rejected, format="html").text
     assert "Verdict: rejected" in page
     assert "pitch_nm" in page
     assert "<img" not in page

@@ -590,6 +590,10 @@ class FakeIdempotencyStore(IdempotencyStore):
         if (found := self.keys.get((owner, key))) is not None and found.state == "in_flight":
             del self.keys[owner, key]
 
+    def abandon(self, owner: str, key: str, *, stale_at: datetime) -> None:
+        if (found := self.keys.get((owner, key))) is not None and found.state == "in_flight":
+            self.keys[owner, key] = replace(found, created_at=stale_at)
+
     def purge(self, before: datetime) -> int:
         old = [k for k, r in self.keys.items() if r.created_at < before]
         for k in old:
@@ -656,8 +660,8 @@ class FakeOptimisationRepository(OptimisationRepository):
         error: str | None = None,
         progress: dict[str, Any] | None = None,
     ) -> bool:
-        if state not in ("completed", "failed"):
-            raise ValueError(f"a run finishes completed or failed, not {state!r}")
+        if state not in ("completed", "failed", "cancelled"):
+            raise ValueError(f"a run finishes completed, failed or cancelled, not {state!r}")
         changes: dict[str, Any] = {"state": state, "finished_at": at, "result": result}
         changes["error"] = error
         if progress is not None:

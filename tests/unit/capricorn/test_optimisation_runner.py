@@ -39,8 +39,10 @@ class Peaked:
     def __init__(self) -> None:
         self.gate = threading.Event()
         self.gate.set()
+        self.calls = 0
 
     def evaluate(self, job: JobParameters) -> dict[str, float]:
+        self.calls += 1
         self.gate.wait()
         return {"overall_health": 1 - abs(job.dose_mj_cm2 - 31.0) / 20, "yield_risk": 0.1}
 
@@ -114,6 +116,10 @@ def test_a_run_completes_with_its_progress_result_and_news(
     assert best["objectives"]["overall_health"] == done.progress["best_so_far"]["overall_health"]
     assert done.result["pareto_front"] == [best]
     assert len(done.result["history"]) == 12
+    for _ in range(PATIENCE):  # the fake writes the state before the outbox row (SQL: at once)
+        if store.outbox:
+            break
+        time.sleep(0.01)
     assert [row["name"] for row in store.outbox] == ["OptimizationCompleted"]
     assert store.outbox[0]["payload"]["optimization_id"] == "opt-1"
 
@@ -171,3 +177,75 @@ def test_a_run_without_a_surrogate_fails_saying_why(store: Store) -> None:
     runner.stop()
     assert failed.error is not None
     assert "lto train" in failed.error
+
+
+def in_trial(evaluator: Peaked) -> None:
+    """Wait until the search is inside its first trial (held there by the gate)."""
+    for _ in range(PATIENCE):
+        if evaluator.calls:
+            return
+        time.sleep(0.01)
+    raise AssertionError("the search never began a trial")
+
+
+def idle(runner: OptimisationRunner, run_id: str) -> None:
+    for _ in range(PATIENCE):
+        if not runner.running_here(run_id):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"{run_id} is still being searched")
+
+
+def test_a_cancelled_run_ends_at_once_and_its_search_stops_after_the_trial_it_is_on(
+    store: Store, runner: OptimisationRunner, evaluator: Peaked
+) -> None:
+    evaluator.gate.clear()  # the search waits in its first trial
+    queue(store, "opt-1", 50)
+    runner.submit("opt-1")
+    in_trial(evaluator)
+    try:
+        assert runner.cancel("opt-1", by="omar") is True
+        cancelled = run(store, "opt-1")
+        assert cancelled.state == "cancelled"
+        assert cancelled.error == "cancelled by omar after 0 of 50 trials"
+        assert cancelled.finished_at is not None
+    finally:
+        evaluator.gate.set()
+    idle(runner, "opt-1")
+    after = run(store, "opt-1")
+    assert (after.state, after.result) == ("cancelled", None)
+    assert evaluator.calls == 1  # the trial under way finished; no other began
+    assert store.outbox == []  # no OptimizationCompleted
+    assert runner.cancel("opt-1", by="omar") is False  # finished: nothing to cancel
+
+
+def test_a_queued_run_cancelled_is_never_searched(
+    store: Store, runner: OptimisationRunner, evaluator: Peaked
+) -> None:
+    queue(store, "opt-1", 5)
+    assert runner.cancel("opt-1", by="erin") is True
+    runner.submit("opt-1")
+    idle(runner, "opt-1")
+    found = run(store, "opt-1")
+    assert (found.state, found.started_at) == ("cancelled", None)
+    assert found.error == "cancelled by erin after 0 of 5 trials"
+    assert evaluator.calls == 0
+
+
+def test_a_run_cancelled_through_another_process_stops_at_its_next_trial(
+    store: Store, runner: OptimisationRunner, evaluator: Peaked
+) -> None:
+    other = OptimisationRunner(
+        lambda: FakeUnitOfWork(store), lambda: evaluator, lambda: OptunaStudyEngine("memory:")
+    )  # another API process's runner: it does not hold the search
+    evaluator.gate.clear()
+    queue(store, "opt-1", 50)
+    runner.submit("opt-1")
+    in_trial(evaluator)
+    try:
+        assert other.cancel("opt-1", by="ada") is True
+    finally:
+        evaluator.gate.set()
+    idle(runner, "opt-1")
+    assert run(store, "opt-1").state == "cancelled"
+    assert evaluator.calls == 1  # its progress write found the run finished, and it stopped

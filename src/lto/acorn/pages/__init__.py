@@ -27,14 +27,7 @@ PAGE_MODULES = (
 
 
 def pages() -> list[ModuleType]:
-    found = []
-    for name in PAGE_MODULES:
-        try:
-            found.append(importlib.import_module(f"lto.acorn.pages.{name}"))
-        except ModuleNotFoundError as error:
-            if error.name != f"lto.acorn.pages.{name}":
-                raise
-    return found
+    return [importlib.import_module(f"lto.acorn.pages.{name}") for name in PAGE_MODULES]
 
 
 __all__ = ["PAGE_MODULES", "pages"]

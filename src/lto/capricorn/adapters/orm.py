@@ -260,7 +260,7 @@ optimisations = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("owner", String(200), nullable=False),
-    Column("state", String(16), nullable=False),  # queued | running | completed | failed
+    Column("state", String(16), nullable=False),  # repositories.OPTIMISATION_STATES
     Column("created_at", Time, nullable=False),
     Column("started_at", Time),
     Column("finished_at", Time),

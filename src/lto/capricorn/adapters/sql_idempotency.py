@@ -75,6 +75,14 @@ class SqlIdempotencyStore(IdempotencyStore):
             delete(t).where(t.c.owner == owner, t.c.key == key, t.c.state == "in_flight")
         )
 
+    def abandon(self, owner: str, key: str, *, stale_at: datetime) -> None:
+        t = orm.idempotency_keys
+        self._db.execute(
+            update(t)
+            .where(t.c.owner == owner, t.c.key == key, t.c.state == "in_flight")
+            .values(created_at=stale_at)
+        )
+
     def purge(self, before: datetime) -> int:
         t = orm.idempotency_keys
         return int(self._db.execute(delete(t).where(t.c.created_at < before)).rowcount)

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, and_, insert, or_, select, update
 from lto.capricorn.adapters import orm
 from lto.capricorn.adapters.mapping import utc
 from lto.capricorn.repositories import (
+    FINISHED_OPTIMISATION_STATES,
     UNFINISHED_OPTIMISATION_STATES,
     OptimisationPage,
     OptimisationRecord,
@@ -108,8 +109,8 @@ class SqlOptimisationRepository(OptimisationRepository):
         error: str | None = None,
         progress: dict[str, Any] | None = None,
     ) -> bool:
-        if state not in ("completed", "failed"):
-            raise ValueError(f"a run finishes completed or failed, not {state!r}")
+        if state not in FINISHED_OPTIMISATION_STATES:
+            raise ValueError(f"a run finishes completed, failed or cancelled, not {state!r}")
         t = orm.optimisations
         values: dict[str, Any] = {
             "state": state,

@@ -8,9 +8,13 @@ The policy, as docs/api.md states it to clients:
   first answer again, its status and body, errors included, with ``Idempotent-Replayed: true``;
 - the same key with another request is 422; while the first request is still being answered,
   409 with ``Retry-After``;
-- a request that failed on our side (a 5xx), or whose answer is about the moment (409 a
-  conflict with work in progress, 429 a quota or rate reached), releases its key: trying again
-  runs it again.
+- a request whose answer is about the moment (409 a conflict with work in progress, 429 a
+  quota or rate reached) releases its key: trying again runs it again;
+- a request that failed on our side (a 5xx: the database went away mid-request, say) leaves
+  its key to be taken over at once by a retry, which runs under the same reserved id, so that
+  what the failed attempt may already have committed is found, not made twice. When even that
+  cannot be written (the database is down), this process remembers it and writes it before it
+  answers its next request.
 
 The key's row is inserted, as the lock, before the request runs, with the id of what it will
 create reserved in it: if the process dies mid-request, the key is taken over after
@@ -23,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -65,6 +70,8 @@ class Idempotency:
         self.uow_factory = uow_factory
         self.config = config
         self._purged = 0.0
+        self._unwritten: set[tuple[str, str]] = set()  # abandoned keys the database missed
+        self._lock = threading.Lock()
 
     def respond(
         self,
@@ -98,6 +105,7 @@ class Idempotency:
                 kind="idempotency-key-invalid",
             )
         self._purge_now_and_then()
+        self._write_abandoned()
         now = datetime.now(UTC)
         path = request.url.path
         record = IdempotencyRecord(
@@ -116,9 +124,11 @@ class Idempotency:
         try:
             status, answer, headers = self._run(create, resource_id)
         except BaseException:
-            self._release(principal.user_id, key)
+            self._abandon(principal.user_id, key)
             raise
-        if status in TRANSIENT or status >= 500:
+        if status >= 500:
+            self._abandon(principal.user_id, key)
+        elif status in TRANSIENT:
             self._release(principal.user_id, key)
         else:
             with self.uow_factory() as uow:
@@ -192,6 +202,35 @@ class Idempotency:
                 uow.commit()
         except Exception as exc:  # the key then waits out in_flight_stale_s
             log.warning("idempotency key %s not released: %s", key, exc)
+
+    def _abandon(self, owner: str, key: str) -> None:
+        try:
+            self._write_abandon(owner, key)
+        except Exception as exc:
+            log.warning("idempotency key %s: kept to be freed once the database is back: %s",
+                        key, exc)  # fmt: skip
+            with self._lock:
+                self._unwritten.add((owner, key))
+
+    def _write_abandon(self, owner: str, key: str) -> None:
+        stale_at = datetime.now(UTC) - timedelta(seconds=self.config.in_flight_stale_s + 1)
+        with self.uow_factory() as uow:
+            uow.idempotency.abandon(owner, key, stale_at=stale_at)
+            uow.commit()
+
+    def _write_abandoned(self) -> None:
+        """The abandoned keys this process could not write when their requests failed (a
+        retry of one may be this very request)."""
+        if not self._unwritten:
+            return
+        with self._lock:
+            pending, self._unwritten = self._unwritten, set()
+        for owner, key in pending:
+            try:
+                self._write_abandon(owner, key)
+            except Exception:
+                with self._lock:
+                    self._unwritten.add((owner, key))
 
     def _purge_now_and_then(self) -> None:
         if time.monotonic() - self._purged < 3600:

@@ -149,9 +149,13 @@ class BodyLimit:
             except ValueError:
                 declared = -1
             if declared < 0:
-                await send_problem(
-                    send, Problem(400, "Content-Length is not a number"), scope["path"], request_id
+                invalid = Problem(
+                    400,
+                    "Content-Length is not a number",
+                    errors=[{"field": "header.Content-Length", "rule": "must be a whole number"}],
+                    kind="invalid-content-length",
                 )
+                await send_problem(send, invalid, scope["path"], request_id)
                 return
             if declared > self.limit:
                 await send_problem(send, problem, scope["path"], request_id)

@@ -34,6 +34,24 @@ TITLES = {
     500: "Internal server error",
     503: "Service unavailable",
 }
+TYPE_BASE = "https://lto.dev/problems/"
+# The kind of a problem raised without one: what its status means. Every problem document
+# names a kind (never RFC 9457's unspecific default), so a client can branch on ``type``.
+KINDS = {
+    400: "bad-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    413: "too-large",
+    415: "unsupported-media-type",
+    422: "invalid-input",
+    429: "rate-limited",
+    500: "internal-error",
+    503: "unavailable",
+}
 
 
 class FieldError(BaseModel):
@@ -55,8 +73,9 @@ class ProblemDetails(BaseModel):
     model_config = ConfigDict(title="Problem")
 
     type: str = Field(
-        description="`about:blank`, or `https://lto.dev/problems/<kind>` naming the kind of "
-        "problem (invalid-input, not-found, rate-limited, ...)"
+        pattern=r"^https://lto\.dev/problems/[a-z0-9]+(-[a-z0-9]+)*$",
+        description="`https://lto.dev/problems/<kind>` naming the kind of problem "
+        "(invalid-input, not-found, rate-limited, ...; docs/api.md lists them)",
     )
     title: str = Field(description="the status in words")
     status: int = Field(ge=400, le=599, description="the HTTP status, repeated")
@@ -87,11 +106,11 @@ class Problem(Exception):
         self.title = title or TITLES.get(status, "Error")
         self.errors = [dict(e) for e in errors]
         self.headers = dict(headers or {})
-        self.kind = kind
+        self.kind = kind or KINDS.get(status, "error")
 
     def body(self, instance: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "type": f"https://lto.dev/problems/{self.kind}" if self.kind else "about:blank",
+            "type": TYPE_BASE + self.kind,
             "title": self.title,
             "status": self.status,
             "detail": self.detail,
@@ -186,10 +205,25 @@ def translate(exc: Exception) -> Problem | None:
     if isinstance(exc, NoSurrogate):
         return Problem(503, f"no surrogate is trained yet: {exc}", kind="no-surrogate")
     if isinstance(exc, BrokerUnavailable):
-        return Problem(503, "the message broker is unavailable; try again shortly")
+        return Problem(503, "the message broker is unavailable; try again shortly", kind="broker")
     if _is_database_down(exc):
         return Problem(503, "the database is unavailable; try again shortly", kind="database")
+    if _is_unstorable_text(exc):
+        return Problem(
+            422,
+            "a text value contains the NUL character (\\u0000), which cannot be stored: "
+            "remove it and send the request again",
+            errors=[{"field": "body", "rule": "text must not contain the NUL character"}],
+            kind="invalid-input",
+        )
     return None
+
+
+def _is_unstorable_text(exc: Exception) -> bool:
+    """PostgreSQL stores no NUL in text or JSON (SQLite does): its refusal is bad input."""
+    from sqlalchemy.exc import DataError
+
+    return isinstance(exc, DataError) and "Unicode" in str(exc.orig)
 
 
 def _is_database_down(exc: Exception) -> bool:
@@ -209,7 +243,11 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         return response(problem, request)
     log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
     return response(
-        Problem(500, "LTO failed to answer this request; the log has the details under its id"),
+        Problem(
+            500,
+            "LTO failed to answer this request; the log has the details under its id",
+            kind="internal-error",
+        ),
         request,
     )
 
@@ -250,8 +288,10 @@ def install(app: FastAPI) -> None:
 
 
 __all__ = [
+    "KINDS",
     "PROBLEM",
     "TITLES",
+    "TYPE_BASE",
     "CatchAll",
     "FieldError",
     "Problem",

@@ -55,6 +55,11 @@ class ApiServices(Protocol):
         None without a surrogate or a report."""
         ...
 
+    def drift_report(self, model_version: str) -> dict[str, Any] | None:
+        """The last drift report on this model version (``lto drift``), as
+        ``lto.metis.drift.DriftReport.to_json`` wrote it; None without one."""
+        ...
+
     def production_surrogate(self) -> SurrogatePort:
         """The surrogate production answers with (the current one, with its shadow);
         ``lto.capricorn.service.preflight.NoSurrogate`` when none is trained."""

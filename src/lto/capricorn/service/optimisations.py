@@ -2,9 +2,12 @@
 pool of background threads (at most ``workers`` at a time), its state, progress and result
 kept in the ``optimisations`` table so that any request, in any API process, can read them.
 
-A run moves queued → running → completed or failed. Its runner writes the progress (trials
-done, the best feasible values so far) as the trials finish, at most every
-``progress_every_s``, and a heartbeat every ``heartbeat_s`` while the run waits or runs. A run
+A run moves queued → running → completed or failed, or is cancelled (queued or running:
+``cancel`` ends it at once in the table, and its search stops after the trial it is on). Its
+runner writes the progress (trials done, the best feasible values so far) as the trials
+finish, at most every ``progress_every_s``, and a heartbeat every ``heartbeat_s`` while the
+run waits or runs. A search whose run was finished by someone else (cancelled through
+another API process) stops at its next progress write, which finds the run finished. A run
 whose process died (a crash, a restart) keeps no thread: any runner fails it once its
 heartbeat is older than ``stale_after_s`` (on start, then at every heartbeat), with an error
 saying so, so no run stays "running" forever. A runner that stops (the API shutting down)
@@ -50,6 +53,10 @@ class _Stopped(Exception):
     """Raised inside a search when its runner stops: the search ends at the next trial."""
 
 
+class _Cancelled(Exception):
+    """Raised inside a search whose run was cancelled: it ends after the trial it is on."""
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -84,6 +91,7 @@ class OptimisationRunner:
         self.progress_every_s = progress_every_s
         self._lock = threading.Lock()
         self._active: dict[str, dict[str, Any]] = {}  # run id → its latest progress
+        self._cancelled: set[str] = set()  # runs of this runner cancelled mid-search
         self._executor: ThreadPoolExecutor | None = None
         self._heartbeat: threading.Thread | None = None
         self._stop = threading.Event()
@@ -133,6 +141,33 @@ class OptimisationRunner:
         with self._lock:
             return run_id in self._active
 
+    def cancel(self, run_id: str, *, by: str) -> bool:
+        """End a queued or running run as cancelled, now; its search (if this runner has it)
+        stops after the trial it is on, and a queued run is never started. Whether it was
+        (False: it had finished, or there is no such run). The error says who cancelled it
+        and after how many trials; the progress keeps the best found so far."""
+        with self._lock:
+            progress = dict(self._active[run_id]) if run_id in self._active else None
+            if progress is not None:
+                self._cancelled.add(run_id)
+        with self.uow_factory() as uow:
+            run = uow.optimisations.get(run_id)
+            if run is None:
+                return False
+            if progress is not None and "trials_done" not in progress:
+                progress = None  # not started here yet: the stored progress stands
+            known = progress or run.progress or {}
+            done = int(known.get("trials_done", 0))
+            total = int(known.get("trials_total") or run.request.get("trials", 0))
+            reason = f"cancelled by {by} after {done} of {total} trials"
+            changed = uow.optimisations.finish(
+                run_id, state="cancelled", at=_now(), error=reason, progress=progress
+            )
+            uow.commit()
+        if changed:
+            log.info("optimisation %s: %s", run_id, reason)
+        return changed
+
     # --- abandoned runs -------------------------------------------------------------------
 
     def recover(self) -> list[str]:
@@ -173,6 +208,8 @@ class OptimisationRunner:
     def _run(self, run_id: str) -> None:
         try:
             self._search(run_id)
+        except _Cancelled:
+            pass  # cancel() finished the run already
         except _Stopped:
             self._finish(run_id, "failed", error=STOPPED)
         except Exception as exc:  # a thread never dies silently: the run says why
@@ -181,6 +218,7 @@ class OptimisationRunner:
         finally:
             with self._lock:
                 self._active.pop(run_id, None)
+                self._cancelled.discard(run_id)
 
     def _search(self, run_id: str) -> None:
         with self.uow_factory() as uow:
@@ -205,11 +243,16 @@ class OptimisationRunner:
         def trial_done(done: int, total: int) -> None:
             if self._stop.is_set():
                 raise _Stopped
+            with self._lock:
+                cancelled = run_id in self._cancelled
+            if cancelled:
+                raise _Cancelled
             progress = _progress(done, total, tracker.best_so_far())
             self._remember(run_id, progress)
             if time.monotonic() - last_write[0] >= self.progress_every_s or done >= total:
                 last_write[0] = time.monotonic()
-                self._write_progress(run_id, progress)
+                if self._write_progress(run_id, progress) is False:
+                    raise _Cancelled  # finished elsewhere: cancelled through another process
 
         result = self.engine().optimize(
             problem,
@@ -234,14 +277,17 @@ class OptimisationRunner:
 
     def _write_progress(
         self, run_id: str, progress: dict[str, Any], *, quiet: bool = False
-    ) -> None:
+    ) -> bool | None:
+        """Whether the run was still unfinished (its progress stored); None if unknown."""
         try:
             with self.uow_factory() as uow:
-                uow.optimisations.record_progress(run_id, progress)
+                stored = uow.optimisations.record_progress(run_id, progress)
                 uow.commit()
+                return stored
         except Exception as exc:  # progress is best effort; the result is not
             if not quiet:
                 log.warning("optimisation %s: progress not stored: %s", run_id, exc)
+            return None
 
     def _finish(
         self,

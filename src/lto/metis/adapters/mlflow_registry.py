@@ -59,6 +59,11 @@ class MlflowRegistry:
             # MLflow's own chatter (store migrations, download bars) is not the engineer's
             logging.getLogger("mlflow").setLevel(logging.WARNING)
             os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+            # a tracking server that is down is said in seconds, not after MLflow's default
+            # seven retries with exponential backoff (minutes per call)
+            os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+            os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
+            os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
             from mlflow import MlflowClient
 
             try:

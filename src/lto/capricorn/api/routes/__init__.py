@@ -8,12 +8,14 @@ from lto.capricorn.api.routes import (
     alerts,
     auth,
     cells,
+    economics,
     health,
     ingest,
     jobs,
     live,
     models,
     optimisations,
+    plot_data,
     reports,
     tradeoffs,
 )
@@ -24,11 +26,13 @@ ROUTERS: tuple[APIRouter, ...] = (
     jobs.router,
     tradeoffs.router,
     models.router,
+    economics.router,
     optimisations.router,
     alerts.router,
     ingest.router,
     cells.router,
     reports.router,
+    plot_data.router,
     live.router,
 )
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 
 from lto.atlas.alerts import Alert, Severity
 from lto.capricorn.api.auth import Principal
@@ -28,6 +29,13 @@ Writer = Annotated[Principal, Depends(require("alerts:write"))]
 SeverityQuery = Annotated[Severity | None, Query(description="only alerts of this severity")]
 CursorQuery = Annotated[str | None, Query(max_length=1000)]
 LimitQuery = Annotated[int, Query(ge=1, le=200)]
+
+
+class AcknowledgeRequest(BaseModel):
+    """Acknowledging takes no fields (an alert keeps who acknowledged it and when, no note):
+    a body, if sent, is ``{}``, and any field in it is refused by name rather than dropped."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class AlertLinks(Out):
@@ -155,6 +163,7 @@ def alert_history(
     responses={
         404: {"description": "no such alert"},
         409: {"description": "the alert was already acknowledged (the answer says by whom)"},
+        422: {"description": "the body has a field: acknowledging takes none"},
     },
 )
 def acknowledge(
@@ -163,6 +172,7 @@ def acknowledge(
     principal: Writer,
     services: Services,
     idempotency: IdempotencyDep,
+    body: Annotated[AcknowledgeRequest | None, Body()] = None,  # read only to refuse fields
 ) -> JSONResponse:
     def ack(_unused: str) -> tuple[int, dict[str, Any]]:
         services.bus.handle(AcknowledgeAlert(alert_id, by=principal.name))

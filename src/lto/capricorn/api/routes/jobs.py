@@ -1,5 +1,6 @@
 """Jobs: submit (through the pipeline: contract, policy, pre-flight, queue), read, list,
-cancel and review.
+cancel and review. A job that breaks the contract or its constraint profile is refused with
+422 and every reason, field by field, and nothing is stored.
 
 Who sees what: engineers see and change their own jobs; operators, admins and services every
 job. Another user's job is 404 to those who may not see it (its existence is not theirs to
@@ -13,10 +14,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lto.atlas.contracts import JobParameters
 from lto.atlas.lifecycle import Job, JobState
+from lto.atlas.policies import check_job
 from lto.capricorn.api.auth import Principal
 from lto.capricorn.api.deps import Config, CursorsDep, IdempotencyDep, Services, require
 from lto.capricorn.api.problems import Problem
@@ -64,7 +66,10 @@ def visible_job(services: Services, principal: Principal, job_id: str) -> Job:
     responses={
         400: {"description": "no Idempotency-Key, or malformed JSON"},
         409: {"description": "a request with this Idempotency-Key is in flight"},
-        422: {"description": "a field breaks the contract, or the key was used for another body"},
+        422: {
+            "description": "a field breaks the contract or the constraint profile (nothing is "
+            "stored), or the key was used for another body"
+        },
         429: {"description": "rate limit or the caller's quota of unfinished jobs"},
     },
 )
@@ -80,6 +85,8 @@ def submit(
 
     def create(job_id: str) -> tuple[int, dict[str, Any]]:
         raw = asked | {"submitted_by": principal.acting_as(body.submitted_by, "submit")}
+        refuse_nul_characters(raw)
+        refuse_policy_violations(raw)
         with services.uow() as uow:
             existing = uow.jobs.get(job_id)  # made by a request that died before answering
             unfinished = uow.jobs.count_unfinished(
@@ -103,6 +110,45 @@ def submit(
     if answer.status_code == 201:
         answer.headers["Location"] = f"{API}/jobs/{_id_of(answer)}"
     return answer
+
+
+def refuse_nul_characters(value: Any, where: str = "") -> None:
+    """The NUL character in any text of the job (a name, a note in its metadata): 422 naming
+    where, since PostgreSQL can store it in neither text nor JSON."""
+    if isinstance(value, str) and "\x00" in value:
+        raise Problem(
+            422,
+            f"{where}: must not contain the NUL character (\\u0000)",
+            errors=[{"field": where, "rule": "must not contain the NUL character"}],
+            kind="invalid-input",
+        )
+    if isinstance(value, dict):
+        for key, item in value.items():
+            refuse_nul_characters(str(key), f"{where}.{key}".lstrip("."))
+            refuse_nul_characters(item, f"{where}.{key}".lstrip("."))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            refuse_nul_characters(item, f"{where}.{i}")
+
+
+def refuse_policy_violations(raw: dict[str, Any]) -> None:
+    """A job its constraint profile rejects (NA beyond the optics, a pitch below the
+    resolution limit, …) is refused here with every rule it breaks, and nothing is stored:
+    bad input over the API leaves no trace but the answer (and its idempotency key). The CLI
+    and the pipeline record such jobs as REJECTED instead."""
+    try:
+        parameters = JobParameters.model_validate(raw)
+    except ValidationError:
+        return  # the contract's own reasons come from the pipeline, field by field
+    violations = check_job(parameters)
+    if violations:
+        raise Problem(
+            422,
+            "the job breaks its constraint profile: "
+            + "; ".join(f"{v.field}: {v.rule}" for v in violations),
+            errors=[{"field": v.field, "rule": v.rule} for v in violations],
+            kind="policy-violation",
+        )
 
 
 def _id_of(response: JSONResponse) -> str:

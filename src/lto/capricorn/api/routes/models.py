@@ -23,14 +23,17 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from lto.athena.drift import SIGNIFICANT
 from lto.capricorn.api.auth import Principal
 from lto.capricorn.api.deps import IdempotencyDep, Services, require
 from lto.capricorn.api.problems import Problem
 from lto.capricorn.api.services import ApiServices, RegistryUnavailable
 from lto.capricorn.api.time_window import window
 from lto.capricorn.api.views import API, Out
+from lto.capricorn.repositories import Outcome
 from lto.capricorn.service.preflight import NoSurrogate
 from lto.daedalus.ports import SurrogatePort
+from lto.metis.drift import DriftReport
 from lto.metis.registry import RegistryError
 
 log = logging.getLogger("lto.api")
@@ -40,6 +43,10 @@ router = APIRouter(prefix=f"{API}/models", tags=["models"])
 Reader = Annotated[Principal, Depends(require("models:read"))]
 Admin = Annotated[Principal, Depends(require("models:admin"))]
 KEPT_RUNS = 50
+Bucket = Literal["hour", "day"]
+BUCKET_S: dict[str, int] = {"hour": 3600, "day": 86400}
+MAX_BUCKETS = 2000
+SERIES_OUTCOMES = 50_000  # the most outcomes one series reads
 
 
 # --- what the routes answer ---------------------------------------------------------------------
@@ -132,6 +139,49 @@ class PerformanceOut(Out):
     model_version: str
     validation: ValidationOut
     live: LiveOut
+
+
+class LivePointOut(Out):
+    """One bucket's evaluated jobs (by when their result was stored, from ``start``)."""
+
+    start: datetime
+    jobs: int
+    anomalies: int
+    scores: dict[str, LiveScoreOut]
+
+
+class PerformanceSeriesOut(Out):
+    model_version: str
+    bucket: Bucket
+    since: datetime
+    until: datetime
+    target_coverage: float | None
+    jobs: int
+    truncated: bool = Field(description="the window held more outcomes than one answer reads")
+    points: list[LivePointOut] = Field(description="oldest first; buckets without jobs left out")
+
+
+class DriftFindingOut(Out):
+    kind: str = Field(description="input (a job parameter) or prediction (a predicted score)")
+    name: str
+    psi: float = Field(description="PSI beyond the sampling noise: what is judged")
+    raw_psi: float = Field(description="PSI as measured")
+    noise: float | None = Field(description="the PSI sampling alone gives, where known")
+    band: str = Field(description="none (< 0.1), moderate (0.1–0.2) or significant (> 0.2)")
+    drifted: bool
+
+
+class DriftOut(Out):
+    """The last ``lto drift`` report on the production model (``checked`` false: none yet)."""
+
+    model_version: str
+    checked: bool
+    checked_at: datetime | None
+    jobs: int | None = Field(description="the recent jobs the report scored")
+    threshold: float = Field(description="PSI beyond noise above which drift is significant")
+    worst_psi: float | None
+    drift_detected: bool
+    findings: list[DriftFindingOut] = Field(description="worst first")
 
 
 class RetrainRequest(BaseModel):
@@ -354,13 +404,6 @@ def performance(
     with services.uow() as uow:
         outcomes = uow.records.outcomes(since=start, until=end)
     mine = [o for o in outcomes if o.model_version == surrogate.version]
-    scores: dict[str, list[tuple[float, float, float]]] = {}
-    for outcome in mine:
-        for name, entry in (outcome.evaluation.get("scores") or {}).items():
-            actual, mean, within = entry.get("actual"), entry.get("mean"), entry.get("within")
-            if _number(actual) is None or _number(mean) is None or _number(within) is None:
-                continue
-            scores.setdefault(name, []).append((float(actual), float(mean), float(within)))
     return PerformanceOut(
         model_version=surrogate.version,
         validation=validation(_metrics(surrogate)),
@@ -368,19 +411,163 @@ def performance(
             since=start,
             until=end,
             jobs=len(mine),
-            anomalies=sum(1 for o in mine if o.evaluation.get("anomalous")),
+            anomalies=_anomalies(mine),
             other_models_jobs=len(outcomes) - len(mine),
             target_coverage=_confidence(surrogate),
-            scores={
-                name: LiveScoreOut(
-                    jobs=len(found),
-                    coverage=sum(w for _, _, w in found) / len(found),
-                    mean_absolute_error=sum(abs(a - m) for a, m, _ in found) / len(found),
-                )
-                for name, found in sorted(scores.items())
-            },
+            scores=live_scores(mine),
         ),
     )
+
+
+def _anomalies(outcomes: list[Outcome]) -> int:
+    return sum(1 for o in outcomes if o.evaluation.get("anomalous"))
+
+
+def live_scores(outcomes: list[Outcome]) -> dict[str, LiveScoreOut]:
+    """Per learned score, over the outcomes that have it: the share of actual values inside
+    the predicted interval and the mean absolute error of the predicted mean."""
+    scores: dict[str, list[tuple[float, float, float]]] = {}
+    for outcome in outcomes:
+        for name, entry in (outcome.evaluation.get("scores") or {}).items():
+            actual, mean, within = entry.get("actual"), entry.get("mean"), entry.get("within")
+            if _number(actual) is None or _number(mean) is None or _number(within) is None:
+                continue
+            scores.setdefault(name, []).append((float(actual), float(mean), float(within)))
+    return {
+        name: LiveScoreOut(
+            jobs=len(found),
+            coverage=sum(w for _, _, w in found) / len(found),
+            mean_absolute_error=sum(abs(a - m) for a, m, _ in found) / len(found),
+        )
+        for name, found in sorted(scores.items())
+    }
+
+
+@router.get(
+    "/performance/series",
+    response_model=PerformanceSeriesOut,
+    summary="Live coverage and error of the production model per hour or day",
+    responses={503: {"description": "no surrogate is trained yet"}},
+)
+def performance_series(
+    principal: Reader,
+    services: Services,
+    bucket: Annotated[Bucket, Query(description="the width of each point")] = "day",
+    since: Annotated[
+        datetime | None, Query(description="from (ISO 8601 with a zone; default: 7 days ago)")
+    ] = None,
+    until: Annotated[
+        datetime | None, Query(description="to, excluded (ISO 8601 with a zone; default: now)")
+    ] = None,
+) -> PerformanceSeriesOut:
+    surrogate = production(services)
+    start, end = window(since, until)
+    width = BUCKET_S[bucket]
+    if (end - start).total_seconds() / width > MAX_BUCKETS:
+        raise Problem(
+            422,
+            f"that window holds more than {MAX_BUCKETS} {bucket}s: shorten it or use day buckets",
+            errors=[{"field": "query.bucket", "rule": f"at most {MAX_BUCKETS} buckets"}],
+            kind="invalid-input",
+        )
+    with services.uow() as uow:
+        outcomes = uow.records.outcomes(since=start, until=end, limit=SERIES_OUTCOMES)
+    mine = [o for o in outcomes if o.model_version == surrogate.version]
+    buckets: dict[int, list[Outcome]] = {}
+    for outcome in mine:
+        key = int(outcome.at.timestamp()) // width * width
+        buckets.setdefault(key, []).append(outcome)
+    return PerformanceSeriesOut(
+        model_version=surrogate.version,
+        bucket=bucket,
+        since=start,
+        until=end,
+        target_coverage=_confidence(surrogate),
+        jobs=len(mine),
+        truncated=len(outcomes) >= SERIES_OUTCOMES,
+        points=[
+            LivePointOut(
+                start=datetime.fromtimestamp(key, UTC),
+                jobs=len(found),
+                anomalies=_anomalies(found),
+                scores=live_scores(found),
+            )
+            for key, found in sorted(buckets.items())
+        ],
+    )
+
+
+# --- drift --------------------------------------------------------------------------------------
+
+
+def _noise(distribution: Any, kind: str, name: str, jobs: int) -> float | None:
+    """The PSI that sampling alone gives this finding, (B − 1)(1/jobs + 1/reference rows), from
+    the model's training distribution (``lto.metis.drift``); None where it holds no reference."""
+    if not isinstance(distribution, dict) or jobs <= 0:
+        return None
+    group = "inputs" if kind == "input" else "predictions"
+    reference = (distribution.get(group) or {}).get(name)
+    rows = distribution.get("input_rows" if kind == "input" else "prediction_rows")
+    if not isinstance(reference, dict) or not isinstance(rows, int) or rows <= 0:
+        return None
+    shares = reference.get("shares")
+    if not isinstance(shares, list) or not shares:
+        return None
+    return (len(shares) - 1) * (1.0 / jobs + 1.0 / rows)
+
+
+@router.get(
+    "/drift",
+    response_model=DriftOut,
+    summary="The last drift report on the production model: PSI per input and prediction",
+    responses={503: {"description": "no surrogate is trained yet"}},
+)
+def drift(principal: Reader, services: Services) -> DriftOut:
+    surrogate = production(services)
+    found = services.drift_report(surrogate.version)
+    if found is None:
+        return DriftOut(
+            model_version=surrogate.version, checked=False, checked_at=None, jobs=None,
+            threshold=SIGNIFICANT, worst_psi=None, drift_detected=False, findings=[],
+        )  # fmt: skip
+    try:
+        report = DriftReport.from_json(found)
+    except (KeyError, TypeError, ValueError):
+        raise Problem(
+            503,
+            f"the drift report on {surrogate.version} cannot be read: run `lto drift` again",
+            kind="drift-report-unreadable",
+        ) from None
+    distribution = _metrics(surrogate).get("training_distribution")
+    return DriftOut(
+        model_version=surrogate.version,
+        checked=True,
+        checked_at=_when(report.checked_at),
+        jobs=report.jobs,
+        threshold=report.threshold,
+        worst_psi=report.worst,
+        drift_detected=report.needs_retraining,
+        findings=[
+            DriftFindingOut(
+                kind=f.kind,
+                name=f.name,
+                psi=f.psi,
+                raw_psi=f.raw_psi,
+                noise=_noise(distribution, f.kind, f.name, report.jobs),
+                band=f.band,
+                drifted=f.psi > report.threshold,
+            )
+            for f in report.findings
+        ],
+    )
+
+
+def _when(text: str) -> datetime | None:
+    try:
+        found = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
 
 
 # --- retrain ------------------------------------------------------------------------------------

@@ -3,11 +3,12 @@ settings (one objective) or the Pareto front (several), in the background.
 
 ``POST`` checks the whole problem first (every name, range and rule, against the job's
 constraint profile) and answers 202 with the run, queued; ``GET`` the run then shows its
-progress and, once completed, its result. The physics is not searched here (minutes a trial):
+progress and, once completed, its result; ``POST .../cancel`` stops a queued or running one
+(after the trial it is on). The physics is not searched here (minutes a trial):
 ``lto optimize --evaluator physics`` does that, on the CLI or a worker.
 
-Who sees what: engineers see their own runs; operators, admins and services every run.
-Another user's run is 404 to those who may not see it.
+Who sees what: engineers see (and cancel) their own runs; operators, admins and services
+every run. Another user's run is 404 to those who may not see it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from lto.capricorn.api.auth import Principal
 from lto.capricorn.api.deps import Config, CursorsDep, IdempotencyDep, Services, require
 from lto.capricorn.api.problems import Problem
 from lto.capricorn.api.views import API, Out, Page
-from lto.capricorn.repositories import OptimisationRecord
+from lto.capricorn.repositories import UNFINISHED_OPTIMISATION_STATES, OptimisationRecord
 from lto.capricorn.service.optimisations import OptimisationRunner
 from lto.metis.problem import (
     FREE_PARAMETERS,
@@ -47,7 +48,7 @@ router = APIRouter(prefix=f"{API}/optimisations", tags=["optimisations"])
 Reader = Annotated[Principal, Depends(require("optimisations:read"))]
 Writer = Annotated[Principal, Depends(require("optimisations:write"))]
 
-State = Literal["queued", "running", "completed", "failed"]
+State = Literal["queued", "running", "completed", "failed", "cancelled"]
 MAX_TRIALS = 500
 PHYSICS_ELSEWHERE = (
     "the API searches the surrogate only: the physics takes minutes a trial, so optimise over "
@@ -490,6 +491,25 @@ def get_optimisation(
     ] = False,
 ) -> OptimisationOut:
     return optimisation_out(visible_run(services, principal, run_id), history=include_trials)
+
+
+@router.post(
+    "/{run_id}/cancel",
+    response_model=OptimisationOut,
+    summary="Cancel a queued or running optimisation: it stops after the trial it is on",
+    responses={409: {"description": "the optimisation has finished (the answer names its state)"}},
+)
+def cancel(run_id: str, principal: Writer, services: Services, runner: Runner) -> OptimisationOut:
+    """The owner may cancel a run, and so may operators and admins (who see every run)."""
+    record = visible_run(services, principal, run_id)
+    if record.state in UNFINISHED_OPTIMISATION_STATES and runner.cancel(run_id, by=principal.name):
+        return optimisation_out(visible_run(services, principal, run_id))
+    now = visible_run(services, principal, run_id)  # it may have finished a moment ago
+    raise Problem(
+        409,
+        f"optimisation {run_id!r} is {now.state}: only a queued or running one can be cancelled",
+        kind="already-finished",
+    )
 
 
 @router.get(

@@ -1,0 +1,137 @@
+"""The economics page's logic, apart from Dash: the window asked for, and what
+``GET /api/v1/economics`` answered, as lines a person reads (totals, counts, prices)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from lto.acorn.figures import finite
+from lto.acorn.pages.models_logic import when
+
+Json = Mapping[str, Any]
+WINDOWS: dict[str, tuple[str, timedelta]] = {
+    "24h": ("last 24 hours", timedelta(hours=24)),
+    "7d": ("last 7 days", timedelta(days=7)),
+    "30d": ("last 30 days", timedelta(days=30)),
+    "90d": ("last 90 days", timedelta(days=90)),
+    "365d": ("last 365 days", timedelta(days=365)),
+}
+DEFAULT_WINDOW = "30d"
+
+
+def window_query(choice: str | None, now: datetime) -> dict[str, str]:
+    _, span = WINDOWS.get(choice or "", WINDOWS[DEFAULT_WINDOW])
+    return {"since": (now - span).isoformat(), "until": now.isoformat()}
+
+
+def money(value: Any, currency: str) -> str:
+    """``12.34 USD``; small amounts keep three significant digits; "unknown" without one."""
+    number = finite(value)
+    if number is None:
+        return "unknown"
+    if abs(number) >= 100:
+        return f"{number:,.0f} {currency}"
+    if abs(number) >= 1:
+        return f"{number:,.2f} {currency}"
+    return f"{number:.3g} {currency}"
+
+
+def _currency(economics: Json) -> str:
+    return str((economics.get("prices") or {}).get("currency") or "USD")
+
+
+def totals(economics: Json) -> list[tuple[str, str]]:
+    """The headline figures: compute saved (and how), yield loss avoided, compute spent."""
+    currency = _currency(economics)
+    preflight = economics.get("preflight") or {}
+    answers = economics.get("surrogate_answers") or {}
+    return [
+        ("compute saved", money(economics.get("compute_saved"), currency)),
+        ("… by pre-flight blocking", money(preflight.get("saving") if preflight else None, currency)),
+        ("… by surrogate answers", money(answers.get("saving") if answers else None, currency)),
+        ("expected yield loss avoided", money(economics.get("expected_yield_loss_avoided"), currency)),
+        ("compute spent on physics", money(economics.get("physics_spent"), currency)),
+        ("compute spent on the surrogate", money(economics.get("surrogate_spent"), currency)),
+    ]  # fmt: skip
+
+
+def counts(economics: Json) -> list[tuple[str, Any]]:
+    found = economics.get("counts") or {}
+    per_run = economics.get("per_run") or {}
+    currency = _currency(economics)
+    wall = finite(per_run.get("physics_wall_time_s"))
+    ms = finite(per_run.get("surrogate_inference_ms"))
+    return [
+        ("jobs submitted", found.get("jobs")),
+        ("pre-flighted by the surrogate", found.get("preflighted")),
+        ("blocked by pre-flight (physics not run)", found.get("blocked")),
+        ("what-if answers trusted (physics not needed)", found.get("surrogate_answers")),
+        ("what-if answers recommending physics (not credited)", found.get("surrogate_recommended_physics")),
+        ("physics runs done", found.get("physics_runs")),
+        ("physics runs failed", found.get("failed_runs")),
+        ("a physics run: mean wall time", f"{wall:.1f} s" if wall is not None else "unknown"),
+        ("a physics run: mean cost", money(per_run.get("physics_cost"), currency)),
+        ("a surrogate call: mean time", f"{ms:.1f} ms" if ms is not None else "unknown"),
+        ("a surrogate call: mean cost", money(per_run.get("surrogate_cost"), currency)),
+    ]  # fmt: skip
+
+
+def prices(economics: Json) -> list[tuple[str, str]]:
+    """The assumptions the API priced with (stated, so nobody takes them for facts)."""
+    found = economics.get("prices") or {}
+    currency = _currency(economics)
+    return [
+        ("CPU core-hour", money(found.get("cpu_core_hour"), currency)),
+        ("GPU-hour", money(found.get("gpu_hour"), currency)),
+        ("cores one physics run holds", str(found.get("physics_cores", "?"))),
+        ("value of a wafer", money(found.get("wafer_value"), currency)),
+        ("wafers a blocked job's settings would expose", f"{finite(found.get('wafers_per_job')) or 0:g}"),
+    ]  # fmt: skip
+
+
+def scope_text(economics: Json) -> str:
+    whose = "your jobs and predictions" if economics.get("scope") == "yours" else "everyone's jobs and predictions"  # fmt: skip
+    return f"Counted over {whose}, {when(economics.get('since'))} to {when(economics.get('until'))}."  # fmt: skip
+
+
+PRICE_FIELDS: dict[str, tuple[str, float, float]] = {
+    "cpu_core_hour": ("CPU core-hour", 0.0, 1000.0),
+    "gpu_hour": ("GPU-hour", 0.0, 10_000.0),
+    "physics_cores": ("cores per physics run", 1, 1024),
+    "wafer_value": ("wafer value", 0.0, 1e7),
+    "wafers_per_job": ("wafers per job", 0.0, 10_000.0),
+}
+
+
+def price_query(values: Mapping[str, Any]) -> tuple[dict[str, float], list[str]]:
+    """The prices given (empty: the API's default), and what is wrong with the others."""
+    query: dict[str, float] = {}
+    problems = []
+    for name, (label, low, high) in PRICE_FIELDS.items():
+        raw = values.get(name)
+        if raw in (None, ""):
+            continue
+        number = finite(raw)
+        if number is None or not low <= number <= high:
+            problems.append(f"{label}: must lie in [{low:g}, {high:g}]")
+        elif name == "physics_cores" and number != int(number):
+            problems.append(f"{label}: must be a whole number")
+        else:
+            query[name] = int(number) if name == "physics_cores" else number
+    return query, problems
+
+
+__all__ = [
+    "DEFAULT_WINDOW",
+    "PRICE_FIELDS",
+    "WINDOWS",
+    "counts",
+    "money",
+    "price_query",
+    "prices",
+    "scope_text",
+    "totals",
+    "window_query",
+]
