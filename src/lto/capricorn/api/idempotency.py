@@ -118,7 +118,14 @@ class Idempotency:
             created_at=now,
             resource_id=new_id(id_prefix),
         )
-        resource_id = self._reserve(record, request)
+        try:
+            resource_id = self._reserve(record, request)
+        except Problem:
+            raise
+        except Exception:  # the reservation may have committed before the connection died
+            with self._lock:
+                self._unwritten.add((principal.user_id, key))
+            raise
         if isinstance(resource_id, JSONResponse):
             return resource_id
         try:
