@@ -4,10 +4,23 @@ zone (a naive time is ambiguous between the caller's zone and UTC: 422 naming it
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import Query
 
 from lto.capricorn.api.problems import Problem
 
 DEFAULT_WINDOW = timedelta(days=7)
+# the query parameters of a window that defaults to the last 7 days
+Since = Annotated[
+    datetime | None, Query(description="from (ISO 8601 with a zone; default: 7 days ago)")
+]
+Until = Annotated[
+    datetime | None, Query(description="to, excluded (ISO 8601 with a zone; default: now)")
+]
+Bucket = Literal["hour", "day"]
+BUCKET_S: dict[str, int] = {"hour": 3600, "day": 86400}
+MAX_BUCKETS = 2000
 
 
 def aware(name: str, value: datetime | None) -> datetime | None:
@@ -38,4 +51,28 @@ def window(since: datetime | None, until: datetime | None) -> tuple[datetime, da
     return start, end
 
 
-__all__ = ["DEFAULT_WINDOW", "aware", "window"]
+def bucket_width(start: datetime, end: datetime, bucket: Bucket) -> int:
+    """Seconds per ``bucket``; 422 naming ``query.bucket`` when the window holds more than
+    ``MAX_BUCKETS`` of them."""
+    width = BUCKET_S[bucket]
+    if (end - start).total_seconds() / width > MAX_BUCKETS:
+        raise Problem(
+            422,
+            f"that window holds more than {MAX_BUCKETS} {bucket}s: shorten it or use day buckets",
+            errors=[{"field": "query.bucket", "rule": f"at most {MAX_BUCKETS} buckets"}],
+            kind="invalid-input",
+        )
+    return width
+
+
+__all__ = [
+    "BUCKET_S",
+    "DEFAULT_WINDOW",
+    "MAX_BUCKETS",
+    "Bucket",
+    "Since",
+    "Until",
+    "aware",
+    "bucket_width",
+    "window",
+]

@@ -41,7 +41,7 @@ from lto.athena.economics import (
 from lto.atlas.lifecycle import Job, JobState
 from lto.capricorn.api.auth import Principal
 from lto.capricorn.api.deps import Services, require
-from lto.capricorn.api.time_window import window
+from lto.capricorn.api.time_window import Since, Until, window
 from lto.capricorn.api.views import API, Out
 from lto.capricorn.repositories import PredictionRecord
 from lto.capricorn.service.unit_of_work import UnitOfWork
@@ -326,12 +326,8 @@ def priced(
 def economics(
     principal: Reader,
     services: Services,
-    since: Annotated[
-        datetime | None, Query(description="from (ISO 8601 with a zone; default: 7 days ago)")
-    ] = None,
-    until: Annotated[
-        datetime | None, Query(description="to, excluded (ISO 8601 with a zone; default: now)")
-    ] = None,
+    since: Since = None,
+    until: Until = None,
     cpu_core_hour: Annotated[
         float, Query(ge=0.0, le=1000.0, description="price of one CPU core for an hour")
     ] = DEFAULTS.cpu_core_hour,

@@ -28,7 +28,7 @@ from lto.capricorn.api.auth import Principal
 from lto.capricorn.api.deps import IdempotencyDep, Services, require
 from lto.capricorn.api.problems import Problem
 from lto.capricorn.api.services import ApiServices, RegistryUnavailable
-from lto.capricorn.api.time_window import window
+from lto.capricorn.api.time_window import Bucket, Since, Until, bucket_width, window
 from lto.capricorn.api.views import API, Out
 from lto.capricorn.repositories import Outcome
 from lto.capricorn.service.preflight import NoSurrogate
@@ -43,9 +43,6 @@ router = APIRouter(prefix=f"{API}/models", tags=["models"])
 Reader = Annotated[Principal, Depends(require("models:read"))]
 Admin = Annotated[Principal, Depends(require("models:admin"))]
 KEPT_RUNS = 50
-Bucket = Literal["hour", "day"]
-BUCKET_S: dict[str, int] = {"hour": 3600, "day": 86400}
-MAX_BUCKETS = 2000
 SERIES_OUTCOMES = 50_000  # the most outcomes one series reads
 
 
@@ -392,12 +389,8 @@ def current(principal: Reader, services: Services) -> CurrentModelOut:
 def performance(
     principal: Reader,
     services: Services,
-    since: Annotated[
-        datetime | None, Query(description="from (ISO 8601 with a zone; default: 7 days ago)")
-    ] = None,
-    until: Annotated[
-        datetime | None, Query(description="to, excluded (ISO 8601 with a zone; default: now)")
-    ] = None,
+    since: Since = None,
+    until: Until = None,
 ) -> PerformanceOut:
     surrogate = production(services)
     start, end = window(since, until)
@@ -453,23 +446,12 @@ def performance_series(
     principal: Reader,
     services: Services,
     bucket: Annotated[Bucket, Query(description="the width of each point")] = "day",
-    since: Annotated[
-        datetime | None, Query(description="from (ISO 8601 with a zone; default: 7 days ago)")
-    ] = None,
-    until: Annotated[
-        datetime | None, Query(description="to, excluded (ISO 8601 with a zone; default: now)")
-    ] = None,
+    since: Since = None,
+    until: Until = None,
 ) -> PerformanceSeriesOut:
     surrogate = production(services)
     start, end = window(since, until)
-    width = BUCKET_S[bucket]
-    if (end - start).total_seconds() / width > MAX_BUCKETS:
-        raise Problem(
-            422,
-            f"that window holds more than {MAX_BUCKETS} {bucket}s: shorten it or use day buckets",
-            errors=[{"field": "query.bucket", "rule": f"at most {MAX_BUCKETS} buckets"}],
-            kind="invalid-input",
-        )
+    width = bucket_width(start, end, bucket)
     with services.uow() as uow:
         outcomes = uow.records.outcomes(since=start, until=end, limit=SERIES_OUTCOMES)
     mine = [o for o in outcomes if o.model_version == surrogate.version]

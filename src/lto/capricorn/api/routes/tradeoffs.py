@@ -25,7 +25,7 @@ from lto.capricorn.api.deps import Config, CursorsDep, Services, require
 from lto.capricorn.api.predictor import predictor_of
 from lto.capricorn.api.problems import Problem
 from lto.capricorn.api.routes.jobs import JobSubmission
-from lto.capricorn.api.time_window import window
+from lto.capricorn.api.time_window import Bucket, Since, Until, bucket_width, window
 from lto.capricorn.api.views import API, Out, Page, ViolationOut
 from lto.capricorn.repositories import PredictionRecord, ScoreBucket, ScoreSource
 from lto.capricorn.service.preflight import NoSurrogate
@@ -33,9 +33,6 @@ from lto.capricorn.service.preflight import NoSurrogate
 router = APIRouter(prefix=f"{API}/tradeoffs", tags=["tradeoffs"])
 
 Reader = Annotated[Principal, Depends(require("tradeoffs:read"))]
-Bucket = Literal["hour", "day"]
-BUCKET_S: dict[str, int] = {"hour": 3600, "day": 86400}
-MAX_BUCKETS = 2000
 
 
 # --- what the routes answer ---------------------------------------------------------------------
@@ -303,22 +300,11 @@ def trends(
     principal: Reader,
     services: Services,
     bucket: Annotated[Bucket, Query(description="the width of each point")] = "day",
-    since: Annotated[
-        datetime | None, Query(description="from (ISO 8601 with a zone; default: 7 days ago)")
-    ] = None,
-    until: Annotated[
-        datetime | None, Query(description="to, excluded (ISO 8601 with a zone; default: now)")
-    ] = None,
+    since: Since = None,
+    until: Until = None,
 ) -> TrendsOut:
     start, end = window(since, until)
-    width = BUCKET_S[bucket]
-    if (end - start).total_seconds() / width > MAX_BUCKETS:
-        raise Problem(
-            422,
-            f"that window holds more than {MAX_BUCKETS} {bucket}s: shorten it or use day buckets",
-            errors=[{"field": "query.bucket", "rule": f"at most {MAX_BUCKETS} buckets"}],
-            kind="invalid-input",
-        )
+    width = bucket_width(start, end, bucket)
     sources: dict[str, ScoreSource] = {"actual": "results", "predicted": "predictions"}
     with services.uow() as uow:
         found = {
