@@ -42,22 +42,25 @@ def table(
     )  # fmt: skip
 
 
-def figure_card(title: str, graph_id: Any, figure: Any = None, *, height: int = 360) -> dbc.Card:
+def card(title: str, *children: Any, body_class: str = "") -> dbc.Card:
+    """A titled section of a page: the header, then ``children`` in the body."""
     return dbc.Card(
         [
             dbc.CardHeader(title, className="py-1"),
-            dbc.CardBody(
-                dcc.Graph(
-                    id=graph_id,
-                    figure=figure or {},
-                    config={"displaylogo": False},
-                    style={"height": f"{height}px"},
-                ),
-                className="p-1",
-            ),
+            dbc.CardBody(list(children), className=body_class),
         ],
         className="mb-3",
     )
+
+
+def figure_card(title: str, graph_id: Any, figure: Any = None, *, height: int = 360) -> dbc.Card:
+    graph = dcc.Graph(
+        id=graph_id,
+        figure=figure or {},
+        config={"displaylogo": False},
+        style={"height": f"{height}px"},
+    )
+    return card(title, graph, body_class="p-1")
 
 
 def _text(value: Any) -> Any:
@@ -68,4 +71,4 @@ def _text(value: Any) -> Any:
     return value
 
 
-__all__ = ["error", "figure_card", "key_values", "note", "table"]
+__all__ = ["card", "error", "figure_card", "key_values", "note", "table"]

@@ -16,7 +16,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html
 
 from lto.acorn.access import NotSignedIn, api, attempt, explain, session
-from lto.acorn.components import error, figure_card, key_values, note, table
+from lto.acorn.components import card, error, figure_card, key_values, note, table
 from lto.acorn.figures.models import (
     coverage_over_time,
     drift_bars,
@@ -35,10 +35,7 @@ RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 
 
 def _card(title: str, body_id: str, *children: Any) -> dbc.Card:
-    return dbc.Card(
-        [dbc.CardHeader(title, className="py-1"), dbc.CardBody([*children, html.Div(id=body_id)])],
-        className="mb-3",
-    )
+    return card(title, *children, html.Div(id=body_id))
 
 
 def _window_selector() -> Any:
