@@ -188,12 +188,15 @@ def translate(exc: Exception) -> Problem | None:
     from lto.atlas.errors import DomainError
     from lto.capricorn.ports import BrokerUnavailable
     from lto.capricorn.repositories import ConcurrentUpdate, DuplicateName
-    from lto.capricorn.service.handlers import InvalidJob, NotFound
+    from lto.capricorn.service.handlers import InvalidJob, NotFound, PolicyRejected
     from lto.capricorn.service.preflight import NoSurrogate
 
     if isinstance(exc, InvalidJob):
         errors = [{"field": f, "rule": r} for f, r in exc.reasons]
         return Problem(422, str(exc), errors=errors, kind="invalid-input")
+    if isinstance(exc, PolicyRejected):
+        errors = [{"field": v.field, "rule": v.rule} for v in exc.violations]
+        return Problem(422, str(exc), errors=errors, kind="policy-violation")
     if isinstance(exc, NotFound):
         return Problem(404, str(exc), kind="not-found")
     if isinstance(exc, ConcurrentUpdate | DuplicateName):

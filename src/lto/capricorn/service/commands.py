@@ -11,6 +11,9 @@ from typing import Any, Literal
 class SubmitJob:
     parameters: Mapping[str, Any]  # raw: the contract is checked by the handler
     job_id: str | None = None  # reserved by the caller (the API's idempotency key), else new
+    # a job its profile rejects: stored REJECTED with its reasons (the CLI), or refused with
+    # ``PolicyRejected`` and not stored (the API)
+    store_rejected: bool = True
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Submit: the contract (pydantic) refuses malformed input outright with every field-level reason
 (there is no job to store); the constraint profile's policy REJECTS a well-formed job, stored
-with every reason; pre-flight BLOCKS it with an alternative, or it is QUEUED (a
+with every reason (or, when the caller asks, refuses it unstored: ``PolicyRejected``); pre-flight BLOCKS it with an alternative, or it is QUEUED (a
 ``SimulationRequested`` event, through the outbox, to the workers). Pre-flight runs before the
 transaction opens: the database is never locked while the surrogate (or the alternative's
 search) thinks.
@@ -18,7 +18,7 @@ from lto.atlas.alerts import Alert
 from lto.atlas.contracts import JobParameters
 from lto.atlas.errors import DomainError
 from lto.atlas.lifecycle import Job, JobState
-from lto.atlas.policies import check_job
+from lto.atlas.policies import Violation, check_job
 from lto.capricorn.repositories import PredictionRecord
 from lto.capricorn.service.commands import AcknowledgeAlert, CancelJob, ReviewJob, SubmitJob
 from lto.capricorn.service.preflight import Preflight
@@ -31,6 +31,17 @@ class InvalidJob(ValueError):
     def __init__(self, reasons: list[tuple[str, str]]) -> None:
         self.reasons = reasons
         super().__init__("; ".join(f"{f}: {r}" for f, r in reasons))
+
+
+class PolicyRejected(ValueError):
+    """A well-formed job its constraint profile rejects, refused without being stored."""
+
+    def __init__(self, violations: list[Violation]) -> None:
+        self.violations = violations
+        super().__init__(
+            "the job breaks its constraint profile: "
+            + "; ".join(f"{v.field}: {v.rule}" for v in violations)
+        )
 
 
 class NotFound(LookupError):
@@ -61,6 +72,8 @@ def submit_job(command: SubmitJob, uow: UnitOfWork, preflight: Preflight) -> Sub
     except ValidationError as exc:
         raise InvalidJob(contract_reasons(exc)) from None
     violations = check_job(parameters)
+    if violations and not command.store_rejected:
+        raise PolicyRejected(violations)
     decision = None if violations else preflight.check(parameters)
     with uow:
         uow.actor = parameters.submitted_by

@@ -14,11 +14,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from lto.atlas.contracts import JobParameters
 from lto.atlas.lifecycle import Job, JobState
-from lto.atlas.policies import check_job
 from lto.capricorn.api.auth import Principal
 from lto.capricorn.api.deps import Config, CursorsDep, IdempotencyDep, Services, require
 from lto.capricorn.api.problems import Problem
@@ -86,7 +85,6 @@ def submit(
     def create(job_id: str) -> tuple[int, dict[str, Any]]:
         raw = asked | {"submitted_by": principal.acting_as(body.submitted_by, "submit")}
         refuse_nul_characters(raw)
-        refuse_policy_violations(raw)
         with services.uow() as uow:
             existing = uow.jobs.get(job_id)  # made by a request that died before answering
             unfinished = uow.jobs.count_unfinished(
@@ -102,7 +100,7 @@ def submit(
                 headers={"Retry-After": "30"},
                 kind="quota",
             )
-        submitted = services.bus.handle(SubmitJob(raw, job_id=job_id))
+        submitted = services.bus.handle(SubmitJob(raw, job_id=job_id, store_rejected=False))
         assert submitted.job is not None
         return 201, job_out(submitted.job).model_dump(mode="json")
 
@@ -129,26 +127,6 @@ def refuse_nul_characters(value: Any, where: str = "") -> None:
     elif isinstance(value, list):
         for i, item in enumerate(value):
             refuse_nul_characters(item, f"{where}.{i}")
-
-
-def refuse_policy_violations(raw: dict[str, Any]) -> None:
-    """A job its constraint profile rejects (NA beyond the optics, a pitch below the
-    resolution limit, …) is refused here with every rule it breaks, and nothing is stored:
-    bad input over the API leaves no trace but the answer (and its idempotency key). The CLI
-    and the pipeline record such jobs as REJECTED instead."""
-    try:
-        parameters = JobParameters.model_validate(raw)
-    except ValidationError:
-        return  # the contract's own reasons come from the pipeline, field by field
-    violations = check_job(parameters)
-    if violations:
-        raise Problem(
-            422,
-            "the job breaks its constraint profile: "
-            + "; ".join(f"{v.field}: {v.rule}" for v in violations),
-            errors=[{"field": v.field, "rule": v.rule} for v in violations],
-            kind="policy-violation",
-        )
 
 
 def _id_of(response: JSONResponse) -> str:
