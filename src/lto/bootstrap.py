@@ -109,6 +109,9 @@ class Application:
     def surrogate(self) -> SurrogatePort:
         """The current surrogate, loaded on first use; SurrogateError when none is trained. The
         last drift report for it (``lto drift``) sets the drift its reliability discounts."""
+        return self._load_current_surrogate()
+
+    def _load_current_surrogate(self) -> Any:
         surrogate = self.model_store.load_current()
         drift = latest_drift_psi(self.settings.data_dir, surrogate.version)
         if drift is not None:
@@ -169,7 +172,9 @@ class Application:
     def preflight(self) -> SurrogatePort:
         """What pre-flight answers with: the current surrogate, and the registry's challenger
         (when there is one) predicting beside it in shadow, logged, never returned."""
-        surrogate = self.surrogate
+        return self._preflight_of(self.surrogate)
+
+    def _preflight_of(self, surrogate: Any) -> SurrogatePort:
         challenger = self._registered("challenger")
         if challenger is None:
             return surrogate
@@ -371,8 +376,47 @@ class Application:
         except OSError:
             return
         if state["path"] is not None and current != state["path"]:
-            self.forget_surrogate()
+            if "preflight" in self.__dict__:
+                self._swap_in_background()
+            else:
+                self.forget_surrogate()
         state["path"] = current
+
+    def _swap_in_background(self) -> None:
+        """Load the newly current model beside the one serving, and swap when it is ready: a
+        promotion in another process never stalls this one's predictions for the seconds a
+        load takes (the registry's challenger included). A load that fails leaves the next
+        prediction to load it, and to say why."""
+        import threading
+
+        if self.__dict__.get("_swapping"):
+            return
+        self.__dict__["_swapping"] = True
+
+        def load() -> None:
+            try:
+                surrogate = self._load_current_surrogate()
+                fresh = {"surrogate": surrogate, "preflight": self._preflight_of(surrogate)}
+            except Exception:
+                self.forget_surrogate()
+            else:
+                self.__dict__.update(fresh)
+                if self.settings.simulator == "surrogate":
+                    self.__dict__.pop("simulator", None)
+            finally:
+                self.__dict__["_swapping"] = False
+
+        threading.Thread(target=load, name="model-swap", daemon=True).start()
+
+    def warm_up(self) -> None:
+        """Load the production surrogate now (an API process at start), so the first
+        prediction does not pay for it; nothing when none is trained or it cannot load."""
+        from lto.capricorn.service.preflight import NoSurrogate
+
+        try:
+            self._production_surrogate()
+        except NoSurrogate:
+            return
 
     def forget_surrogate(self) -> None:
         """Drop the loaded surrogate and its shadow: the next prediction loads the current

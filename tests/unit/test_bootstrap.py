@@ -92,3 +92,38 @@ def test_the_builtin_simulator_takes_physics_settings_on_the_resolved_backend() 
     assert isinstance(simulator, PhysicsSimulator)
     assert simulator.settings.focus_points == 5
     assert simulator.settings.backend == "numpy"  # the settings' backend, not the caller's
+
+
+def test_a_model_made_current_elsewhere_is_loaded_beside_the_serving_one(
+    current_model: Path, tmp_path: Path
+) -> None:
+    """Another process promotes: this one keeps answering with the loaded model (no stall
+    while the new one loads) and swaps when the new one is ready."""
+    import shutil
+    import time
+
+    from lto.daedalus.adapters.model_store import LocalModelStore
+
+    app = bootstrap(load_settings())
+    serving = app.production_surrogate()
+    promoted = tmp_path / "promoted-model"
+    shutil.copytree(current_model, promoted)
+    LocalModelStore(tmp_path / "lto-data" / "models" / "surrogate").set_current(promoted)
+    app.__dict__["_current_seen"]["at"] = 0.0  # the once-a-second look is due now
+
+    assert app.production_surrogate() is serving  # answered at once, by the loaded model
+    deadline = time.monotonic() + 60
+    while app.production_surrogate() is serving and time.monotonic() < deadline:
+        time.sleep(0.1)
+        app.__dict__["_current_seen"]["at"] = 0.0
+    assert app.production_surrogate() is not serving
+    assert app.model_store.current_path() == promoted
+
+
+def test_warm_up_loads_the_surrogate_and_is_quiet_without_one(current_model: Path) -> None:
+    app = bootstrap(load_settings())
+    app.warm_up()
+    assert "preflight" in app.__dict__
+    other = bootstrap(load_settings().model_copy(update={"data_dir": current_model.parent}))
+    other.warm_up()  # no CURRENT pointer there: nothing to load, nothing raised
+    assert "preflight" not in other.__dict__

@@ -3,6 +3,7 @@ services (``lto.bootstrap.Application``); ``lto serve`` runs the result under uv
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +22,8 @@ from lto.capricorn.api.routes import ROUTERS
 from lto.capricorn.api.services import ApiServices
 from lto.capricorn.service.optimisations import OptimisationRunner
 
+log = logging.getLogger(__name__)
+
 DESCRIPTION = """\
 LTO's service: submit lithography jobs through the pipeline (contract, policy, surrogate
 pre-flight, physics on the workers), predict tradeoffs in milliseconds, optimise process
@@ -34,7 +37,9 @@ details (RFC 9457) that name the field at fault.
 
 def _lifespan(services: ApiServices) -> object:
     """While the app serves: this process's outbox relay, so the events its requests commit
-    (a job queued) reach the broker at once; and its optimisation runner."""
+    (a job queued) reach the broker at once; its optimisation runner; and, once, the surrogate
+    loaded in the background, so the first predictions after a (re)start do not wait seconds
+    for it while the process already answers health checks."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -43,6 +48,7 @@ def _lifespan(services: ApiServices) -> object:
             target=services.relay.run, args=(stop,), name="outbox-relay", daemon=True
         )
         relay.start()
+        threading.Thread(target=_warm_up, args=(services,), name="warm-up", daemon=True).start()
         runner: OptimisationRunner = _app.state.optimisations
         runner.start()  # and fail the runs a dead process left running
         try:
@@ -54,6 +60,13 @@ def _lifespan(services: ApiServices) -> object:
             relay.join(timeout=10)
 
     return lifespan
+
+
+def _warm_up(services: ApiServices) -> None:
+    try:
+        services.warm_up()
+    except Exception:  # the first prediction will meet it again, and answer with it
+        log.warning("could not load the surrogate at start", exc_info=True)
 
 
 def create_app(services: ApiServices, config: ApiConfig) -> FastAPI:

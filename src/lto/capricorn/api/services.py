@@ -65,6 +65,10 @@ class ApiServices(Protocol):
         ``lto.capricorn.service.preflight.NoSurrogate`` when none is trained."""
         ...
 
+    def warm_up(self) -> None:
+        """Load what the first prediction would load (the production surrogate), if any."""
+        ...
+
     def scratch_study_engine(self) -> StudyEngine:
         """A fresh search engine that stores nothing (in memory): the API's optimisation
         runs keep their results in the database themselves."""
