@@ -116,6 +116,21 @@ def memory_growth(
     return rows
 
 
+def memory_series(
+    samples: dict[str, list[tuple[float, int]]], step_s: float = 60.0
+) -> dict[str, list[tuple[float, float]]]:
+    """Each process's RSS (MiB) at every ``step_s``: whether a growth levels off or climbs."""
+    series = {}
+    for name, points in sorted(samples.items()):
+        marks, next_mark = [], 0.0
+        for t, rss in points:
+            if t >= next_mark:
+                marks.append((round(t), rss / 2**20))
+                next_mark = t + step_s
+        series[name] = marks
+    return series
+
+
 def read_locust_stats(prefix: Path) -> list[dict[str, Any]]:
     rows = []
     with (prefix.parent / f"{prefix.name}_stats.csv").open() as handle:
@@ -241,6 +256,14 @@ def report(summary: dict[str, Any]) -> str:
             f"| {row['process']} | {row['after_warm_up_mib']:.0f} | {row['end_mib']:.0f} "
             f"| {row['growth']:+.1%} |"
         )
+    series = summary.get("series") or {}
+    if series:
+        times = [t for t, _ in max(series.values(), key=len)]
+        lines += ["", "RSS MiB by minute of the run:", "",
+                  "| process | " + " | ".join(f"{t / 60:.0f}" for t in times) + " |",
+                  "|---|" + "---:|" * len(times)]  # fmt: skip
+        for name, marks in series.items():
+            lines.append(f"| {name} | " + " | ".join(f"{m:.0f}" for _, m in marks) + " |")
     lines += ["", *(f"failure: {f}" for f in summary["failure_kinds"])]
     lines.append("SOAK " + ("PASSED" if not summary["problems"] else "FAILED: "
                             + "; ".join(summary["problems"])))  # fmt: skip
@@ -292,6 +315,7 @@ def soak(minutes: float, users: int, warm_up_s: float, memory_gate: bool) -> dic
             "error_rate": total["failures"] / total["requests"] if total["requests"] else 1.0,
             "jobs": job_outcomes(stack, minutes), "unfinished": unfinished,
             "memory": memory_growth(sampler.samples, warm_up_s),
+            "series": memory_series(sampler.samples),
         }  # fmt: skip
         summary["problems"] = problems_of(summary, memory_gate)
         return summary
