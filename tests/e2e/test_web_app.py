@@ -114,7 +114,8 @@ def test_an_invalid_value_is_refused_in_place_with_the_reason(page, stack) -> No
     sigma.fill("1.7")
     sigma.press("Enter")
     page.wait_for_selector(".invalid-feedback:visible", timeout=30_000)
-    assert "less than or equal to 1" in page.inner_text(".invalid-feedback:visible")
+    # the field by its label and the rule in plain words (not pydantic's "Input should be …")
+    assert "σ outer: must be at most 1" in page.inner_text(".invalid-feedback:visible")
     assert "is-invalid" in (sigma.get_attribute("class") or "")  # marked on the field itself
 
 

@@ -34,7 +34,8 @@ def test_the_droplet_runs_every_part_of_lto(services) -> None:
     assert services["worker"]["deploy"]["replicas"] >= 2
     assert services["api"]["command"][0] == "serve"
     assert "--no-worker" in services["api"]["command"]  # workers are their own service
-    assert services["worker"]["command"] == ["worker"]
+    assert services["worker"]["command"] == ["worker", "--no-monitor"]  # the one monitor:
+    assert services["scheduler"]["command"] == ["scheduler"]  # the scheduler's
     assert services["migrate"]["command"] == ["db", "upgrade"]
     assert services["web"]["command"][0] == "web"
 

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import flask
 
+from lto.acorn.messages import Labels, plain_text, problems_text
 from lto.acorn.sessions import COOKIE, Session, SessionStore
 from lto.client import ApiError, LtoClient, Unreachable
 
@@ -90,8 +91,10 @@ def session() -> Session:
     return access().current_session()
 
 
-def explain(error: Exception) -> str:
-    """One sentence for an engineer: what the API said, with the fields it named."""
+def explain(error: Exception, labels: Labels | None = None) -> str:
+    """One sentence for an engineer: what the API said, each field it named by its label on
+    the page (``labels``: the page's own, over the job's parameters) and its rule in plain
+    words; never pydantic's wording or a ``query.``/``body.`` location."""
     if isinstance(error, NotSignedIn):
         return "Your session has ended: sign in again."
     if isinstance(error, Unreachable):
@@ -104,20 +107,20 @@ def explain(error: Exception) -> str:
         if error.status == 429:
             wait = f" (try again in {error.retry_after:g} s)" if error.retry_after else ""
             return f"Too many requests{wait}."
-        fields = "; ".join(f"{e.get('field')}: {e.get('rule')}" for e in error.errors if e)
-        text = fields or error.detail or error.title
+        fields = problems_text(error.errors, labels)
+        text = fields or plain_text(error.detail, labels) or error.title
         return f"{text}" if error.status < 500 else f"The API failed ({error.status}): {text}"
     return f"Unexpected error: {type(error).__name__}"
 
 
-def attempt(call: Callable[[], T]) -> tuple[T | None, str | None]:
-    """``call()``'s value and no message, or no value and the message for the page. Only the
-    API's and the session's failures are caught: a bug in the app still fails loudly (Dash
-    answers 500 and logs it; no trace reaches the page)."""
+def attempt(call: Callable[[], T], *, labels: Labels | None = None) -> tuple[T | None, str | None]:
+    """``call()``'s value and no message, or no value and the message for the page (its
+    fields named by ``labels``). Only the API's and the session's failures are caught: a bug
+    in the app still fails loudly (Dash answers 500 and logs it; no trace reaches the page)."""
     try:
         return call(), None
     except (ApiError, NotSignedIn) as error:
-        return None, explain(error)
+        return None, explain(error, labels)
 
 
 __all__ = ["ApiAccess", "NotSignedIn", "access", "api", "attempt", "explain", "install", "session"]

@@ -13,8 +13,9 @@ Optimise page links a Pareto point that way (``whatif_href``). Fields the form d
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -23,6 +24,8 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, dcc, html
 from pydantic import ValidationError
 
+from lto.acorn.labels import PARAMETER_LABELS, value_label
+from lto.acorn.messages import field_label, field_message, plain_rule
 from lto.atlas import PROFILES, TECHNOLOGIES, JobClass, JobParameters, Pattern
 from lto.atlas.errors import DomainError
 from lto.atlas.policies import ConstraintProfile, check_job, infer_profile_name
@@ -32,42 +35,41 @@ from lto.atlas.units import parse_quantity
 Value = float | str | None
 NOT_PARAMETERS = frozenset({"submitted_by", "metadata"})
 ILLUMINATIONS = ("conventional", "annular", "dipole", "quadrupole")
-CHOICE_LABELS = {
-    "line_space": "lines and spaces",
-    "contact_array": "contact array",
-    "line_end": "line ends",
-}
 
 
 @dataclass(frozen=True)
 class FieldSpec:
     name: str  # the JobParameters field
-    label: str
     unit: str = ""  # shown beside the input ("" for plain numbers)
     choices: tuple[str, ...] = ()  # a select when given
-    step: float | str = "any"
     required: bool = True
+
+    @property
+    def label(self) -> str:
+        return PARAMETER_LABELS[self.name]
 
     @property
     def numeric(self) -> bool:
         return not self.choices
 
 
+# the hint under Focus says "+ into the resist": the unit beside it stays short, or the
+# input is squeezed to nothing in a half-width column
 FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("constraint_profile", "Technology / profile", choices=tuple(PROFILES)),
-    FieldSpec("wavelength_nm", "Wavelength λ", "nm"),
-    FieldSpec("na", "Numerical aperture NA", step=0.01),
-    FieldSpec("illumination", "Illumination", choices=ILLUMINATIONS),
-    FieldSpec("sigma", "σ outer", step=0.01),
-    FieldSpec("sigma_inner", "σ inner", step=0.01, required=False),
-    FieldSpec("dose_mj_cm2", "Dose", "mJ/cm²"),
-    FieldSpec("focus_nm", "Focus", "nm, + into the resist"),
-    FieldSpec("resist_thickness_nm", "Resist thickness", "nm"),
-    FieldSpec("pattern", "Pattern", choices=tuple(p.value for p in Pattern)),
-    FieldSpec("target_cd_nm", "Target CD", "nm"),
-    FieldSpec("pitch_nm", "Pitch", "nm"),
-    FieldSpec("grid_size_nm", "Grid (pixel size)", "nm"),
-    FieldSpec("job_class", "Job class", choices=tuple(c.value for c in JobClass)),
+    FieldSpec("constraint_profile", choices=tuple(PROFILES)),
+    FieldSpec("wavelength_nm", "nm"),
+    FieldSpec("na"),
+    FieldSpec("illumination", choices=ILLUMINATIONS),
+    FieldSpec("sigma"),
+    FieldSpec("sigma_inner", required=False),
+    FieldSpec("dose_mj_cm2", "mJ/cm²"),
+    FieldSpec("focus_nm", "nm"),
+    FieldSpec("resist_thickness_nm", "nm"),
+    FieldSpec("pattern", choices=tuple(p.value for p in Pattern)),
+    FieldSpec("target_cd_nm", "nm"),
+    FieldSpec("pitch_nm", "nm"),
+    FieldSpec("grid_size_nm", "nm"),
+    FieldSpec("job_class", choices=tuple(c.value for c in JobClass)),
 )
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 SPECS: dict[str, FieldSpec] = {f.name: f for f in FIELDS}
@@ -115,24 +117,49 @@ class Prefill:
     problems: list[str] = field(default_factory=list)
 
 
-def parse_number(name: str, text: Any) -> float:
-    """``text`` as a number for field ``name`` ("193", "193 nm" where the field has a unit);
-    ``ValueError`` with the reason otherwise."""
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d*,\d+")
+
+
+def read_number(text: Any) -> float:
+    """``text`` as a finite number ("0.85", " 1e3 "); ``ValueError`` in plain words otherwise:
+    "“abc” is not a number", and for a decimal comma ("0,85") to use a decimal point."""
     if isinstance(text, bool):
         raise ValueError("must be a number, not true or false")
     if isinstance(text, int | float):
-        return float(text)
-    try:
-        return float(str(text).strip())
-    except ValueError:
-        pass
-    if name in _UNITS:
-        unit, example = _UNITS[name]
+        number = float(text)
+    else:
+        typed = str(text).strip()
+        if _DECIMAL_COMMA.match(typed):
+            raise ValueError(
+                f"“{typed}”: use a decimal point, not a comma ({typed.replace(',', '.')})"
+            )
         try:
-            return parse_quantity(str(text), unit=unit, field=name, example=example)
-        except DomainError as error:
-            raise ValueError(getattr(error, "rule", str(error))) from None
-    raise ValueError("must be a number")
+            number = float(typed)
+        except ValueError:
+            raise ValueError(f"“{typed}” is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError("must be a finite number")
+    return number
+
+
+def parse_number(name: str, text: Any) -> float:
+    """``text`` as a number for field ``name`` ("193", "193 nm" where the field has a unit);
+    ``ValueError`` with the reason in plain words otherwise."""
+    try:
+        return read_number(text)
+    except ValueError as error:
+        if name not in _UNITS or _DECIMAL_COMMA.match(str(text)) or not isinstance(text, str):
+            raise
+        failure = error
+    unit, example = _UNITS[name]
+    try:
+        return parse_quantity(str(text), unit=unit, field=name, example=example)
+    except DomainError as error:
+        if not re.match(r"^\s*[-+]?(\d|\.\d)", str(text)):
+            raise ValueError(
+                f"{failure}: write a number, or one with a unit like {example}"
+            ) from None
+        raise ValueError(plain_rule(getattr(error, "rule", str(error)))) from None
 
 
 def _choice(spec: FieldSpec, text: Any) -> str:
@@ -144,7 +171,8 @@ def _choice(spec: FieldSpec, text: Any) -> str:
     for choice in spec.choices:
         if choice.lower() == wanted:
             return choice
-    raise ValueError(f"must be one of {', '.join(spec.choices)}")
+    known = ", ".join(f"{c} ({value_label(c)})" for c in spec.choices)
+    raise ValueError(f"must be one of {known}")
 
 
 def values_from_query(query: Mapping[str, Any], *, ignore: Sequence[str] = ()) -> Prefill:
@@ -165,11 +193,11 @@ def values_from_query(query: Mapping[str, Any], *, ignore: Sequence[str] = ()) -
             try:
                 values[key] = parse_number(key, text) if spec.numeric else _choice(spec, text)
             except ValueError as error:
-                problems.append(f"{key}={text!r} from the link was not used: {error}")
+                problems.append(f"{spec.label} ({key}={text!r} in the link) was not used: {error}")
         elif key in JobParameters.model_fields and key not in NOT_PARAMETERS:
             extras[key] = text
         else:
-            problems.append(f"{key!r} from the link is not a job parameter and was not used")
+            problems.append(f"{key!r} in the link is not a job parameter and was not used")
     if "constraint_profile" not in query and ({"wavelength_nm", "na"} & set(query)):
         values["constraint_profile"] = _inferred(values) or values["constraint_profile"]
     if values.get("illumination") == "conventional":
@@ -276,30 +304,38 @@ def check_form(values: Mapping[str, Value], extras: Mapping[str, Any] | None = N
     except ValidationError as exc:
         for problem in exc.errors():
             name = _field_of(problem)
-            message = _message(problem)
+            message = plain_rule(str(problem.get("msg", "is not valid")))
             if name in SPECS:
                 if name not in errors:  # "required" already says it
                     errors.setdefault(name, []).append(message)
                 elif message not in errors[name] and problem.get("type") != "missing":
                     errors[name].append(message)
             else:
-                other.append(f"{name}: {message}" if name else message)
+                other.append(field_message(name, message) if name else message)
     if parameters is not None and not errors:
         for violation in check_job(parameters):
             if violation.field in SPECS:
-                errors.setdefault(violation.field, []).append(violation.rule)
+                errors.setdefault(violation.field, []).append(plain_rule(violation.rule))
             else:
-                other.append(f"{violation.field}: {violation.rule}")
+                other.append(field_message(violation.field, violation.rule))
     profile = (
         parameters.constraint_profile
         if parameters is not None and parameters.constraint_profile
         else _inferred(values)
     )
-    joined = {name: "; ".join(messages) for name, messages in errors.items()}
+    joined = {name: _said(name, messages) for name, messages in errors.items()}
     body = None
     if parameters is not None and not joined and not other:
         body = parameters.model_dump(mode="json", exclude_unset=True, exclude={"submitted_by"})
     return FormCheck(body, joined, other, profile)
+
+
+def _said(name: str, messages: Sequence[str]) -> str:
+    """A field's message: its label once, then every rule it breaks ("Target CD (95) must be
+    smaller than Pitch (90)" names it already)."""
+    label = field_label(name)
+    text = "; ".join(messages)
+    return text if text.startswith(label) else f"{label}: {text}"
 
 
 def _field_of(problem: Mapping[str, Any]) -> str:
@@ -314,11 +350,6 @@ def _field_of(problem: Mapping[str, Any]) -> str:
         if (found := re.search(rf"\b{name}\b", text))
     ]
     return min(named)[1] if named else ""
-
-
-def _message(problem: Mapping[str, Any]) -> str:
-    text = str(problem.get("msg", "invalid"))
-    return text.removeprefix("Value error, ")
 
 
 # --- the limits beside each field -----------------------------------------------------------
@@ -339,17 +370,20 @@ def _number(values: Mapping[str, Value], name: str) -> float | None:
         return None
 
 
-def limit_hints(values: Mapping[str, Value]) -> dict[str, str]:
+def limit_hints(values: Mapping[str, Value], invalid: Collection[str] = ()) -> dict[str, str]:
     """Per field, the limits that apply to it now: the profile's ranges ("NA 0.85–1.35 for
-    ArF-immersion") and the physics' rules computed from the other values (the pitch above
-    the resolution limit, the grid below λ/(4·NA), the thickness below 3 × CD)."""
+    ArF immersion") and the physics' rules computed from the other values (the pitch above
+    the resolution limit, the grid below λ/(4·NA), the thickness below 3 × CD). A field in
+    ``invalid`` (the form check's errors) counts as unknown: no hint shows a number computed
+    from a value already marked wrong."""
+    values = {k: (None if k in invalid else v) for k, v in values.items()}
     profile = profile_of(values)
     hints = dict.fromkeys(FIELD_NAMES, "")
     wavelength, na = _number(values, "wavelength_nm"), _number(values, "na")
     sigma, cd = _number(values, "sigma"), _number(values, "target_cd_nm")
     pitch = _number(values, "pitch_nm")
     if profile is not None:
-        tech, name = profile.technology, profile.name
+        tech, name = profile.technology, value_label(profile.name)
         hints["constraint_profile"] = tech.description
         hints["wavelength_nm"] = f"{tech.wavelength_nm:g} nm for {name}"
         hints["na"] = f"NA {profile.na.low:g}–{profile.na.high:g} for {name}"
@@ -369,7 +403,9 @@ def limit_hints(values: Mapping[str, Value]) -> dict[str, str]:
             f"within tolerance (standard {profile.surrogate_accuracy:.1%})"
         )
     else:
-        known = ", ".join(f"{t.name} {t.wavelength_nm:g} nm" for t in TECHNOLOGIES.values())
+        known = ", ".join(
+            f"{value_label(t.name)} {t.wavelength_nm:g} nm" for t in TECHNOLOGIES.values()
+        )
         hints["constraint_profile"] = f"no profile fits; known: {known}"
         hints["focus_nm"] = "+ into the resist"
     if values.get("illumination") == "conventional":
@@ -377,11 +413,13 @@ def limit_hints(values: Mapping[str, Value]) -> dict[str, str]:
     else:
         hints["sigma_inner"] = "below σ outer" + (f" ({sigma:g})" if sigma is not None else "")
     hints["target_cd_nm"] = "below the pitch" + (f" ({pitch:g} nm)" if pitch is not None else "")
+    hints["pitch_nm"] = "above λ/(NA(1+σ))"
     if wavelength and na and sigma is not None and na > 0:
         limit = resolution_limit_pitch_nm(wavelength, na, sigma)
-        hints["pitch_nm"] = f"above λ/(NA(1+σ)) = {limit:.1f} nm"
+        hints["pitch_nm"] += f" = {limit:.1f} nm"
+    hints["grid_size_nm"] = "at most λ/(4·NA)"
     if wavelength and na and na > 0:
-        hints["grid_size_nm"] = f"at most λ/(4·NA) = {wavelength / (4 * na):.2f} nm"
+        hints["grid_size_nm"] += f" = {wavelength / (4 * na):.2f} nm"
     return hints
 
 
@@ -396,13 +434,15 @@ def _control(prefix: str, spec: FieldSpec, value: Value) -> Any:
     if spec.choices:
         return dbc.Select(
             id=field_id(prefix, spec.name),
-            options=[{"label": CHOICE_LABELS.get(c, c), "value": c} for c in spec.choices],
+            options=[{"label": value_label(c), "value": c} for c in spec.choices],
             value=value,
         )
+    # text, not type="number": the browser hands Dash None for "abc" or "0,85", and the
+    # message could only say "required"; parse_number reads it and says what is wrong
     return dbc.Input(
         id=field_id(prefix, spec.name),
-        type="number",
-        step=spec.step,
+        type="text",
+        inputmode="decimal",
         value=value,
         debounce=600,  # the prediction follows a pause in typing, not every keystroke
         disabled=spec.name == "sigma_inner" and value is None,
@@ -439,7 +479,7 @@ def field_row(prefix: str, spec: FieldSpec, value: Value, hint: str) -> dbc.Col:
 def parameter_form(prefix: str, prefill: Prefill) -> html.Div:
     """The form (two columns), the store of the parameters beside it, and what the source
     (the link) held that could not be used."""
-    hints = limit_hints(prefill.values)
+    hints = limit_hints(prefill.values, invalid=check_form(prefill.values, prefill.extras).errors)
     extras = html.Small(
         extras_text(prefill.extras), className="text-muted d-block mb-2", id=f"{prefix}-extras-note"
     )
@@ -501,7 +541,7 @@ def register_form(app: Dash, prefix: str, *, body_store: str, submit: str | None
     ) -> tuple[Any, ...]:
         found = form_values(ids, values)
         result = check_form(found, extras)
-        hints = limit_hints(found)
+        hints = limit_hints(found, invalid=result.errors)
         names = [i["name"] for i in ids]
         note = (
             dbc.Alert("; ".join(result.other), color="danger", className="py-1 small mb-2")
@@ -551,6 +591,7 @@ __all__ = [
     "parameter_form",
     "parse_number",
     "query_string",
+    "read_number",
     "register_form",
     "values_from_parameters",
     "values_from_query",

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 import flask
 
 from lto.acorn.access import ApiAccess
+from lto.acorn.messages import plain_text, problems_text
 from lto.acorn.sessions import COOKIE
 from lto.client import ApiError, LtoClient
 
@@ -22,6 +23,7 @@ OPEN_PREFIXES = ("/login", "/logout", "/assets/", "/_dash-component-suites/", "/
 CALLBACK_PREFIXES = ("/_dash-update-component", "/_dash-layout", "/_dash-dependencies",
                      "/_reload-hash")  # fmt: skip
 
+LABELS = {"username": "User name", "password": "Password", "api_key": "API key"}  # as the form
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sign in · LTO</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -109,8 +111,9 @@ def install_login(server: flask.Flask, access: ApiAccess, *, secure_cookie: bool
         except ValueError as error:
             return _page(access, str(error), target, 400)
         except ApiError as error:
+            said = problems_text(error.errors, LABELS) or plain_text(error.detail, LABELS)
             reason = {401: "that credential is not valid (wrong, revoked or expired)"}.get(
-                error.status, error.detail or error.title
+                error.status, said or error.title
             )
             if error.status == 0:
                 reason = f"the LTO API at {access.base_url} is not answering"

@@ -67,6 +67,18 @@ def test_parameter_rows_mark_only_the_differences() -> None:
     assert next(iter(rows)) == "constraint_profile"  # the form's order first
 
 
+def test_parameters_and_their_choices_show_by_their_labels() -> None:
+    a = job("job_a", SIGNALS_A)
+    b = job("job_b", SIGNALS_B, parameters={"pattern": "contact_array", "illumination": "annular"})
+    rows = {r.name: r for r in logic.parameter_rows([a, b])}
+    assert rows["pattern"].label == "Pattern"
+    assert rows["pattern"].values == ["Lines and spaces", "Contact array"]  # not line_space
+    assert rows["illumination"].values == ["Dipole", "Annular"]
+    assert rows["constraint_profile"].values == ["ArF immersion", "ArF immersion"]
+    assert rows["na"].label == "Numerical aperture NA"
+    assert not any("_" in value for row in rows.values() for value in row.values)
+
+
 def test_score_comparisons_mind_that_yield_risk_is_higher_is_worse() -> None:
     rows = {c.name: c for c in logic.score_comparisons([job("a", SIGNALS_A), job("b", SIGNALS_B)])}
     resolution, risk = rows["resolution_vs_dof"], rows["yield_risk"]

@@ -83,3 +83,23 @@ def test_an_empty_window_says_no_data(answers: dict[str, dict[str, Any]]) -> Non
         assert says_no_data(figure)
         assert not figure.data
         assert "USD" in figure.layout.yaxis.title.text
+
+
+def test_bar_labels_are_fixed_decimals_and_a_negative_saving_is_a_cost(
+    answers: dict[str, dict[str, Any]],
+) -> None:
+    found = {
+        **answers["full"],
+        "physics_spent": 0.00666,
+        "surrogate_spent": 1.2e-05,
+        "preflight": {"saving": -1.2e-05},
+        "surrogate_answers": {"saving": 12_345.6},
+    }
+    figure = savings_breakdown(found)
+    texts = list(figure.data[0].text)
+    assert texts == ["0.00666", "0.0000120", "−0.0000120 (cost)", "12,346"]
+    assert not any("e-" in t or "e+" in t for t in [*texts, *figure.data[1].text])
+    # the axes' ticks too: no "10µ" or "1e-5" for cents of compute
+    assert figure.layout.yaxis.exponentformat == "none"
+    assert figure.layout.yaxis.separatethousands
+    assert "USD" in figure.data[0].hovertemplate

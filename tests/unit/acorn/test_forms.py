@@ -120,7 +120,7 @@ def test_parameters_the_form_does_not_show_travel_as_extras() -> None:
     bad = check_form(prefill.values, {"priority": "99"})
     assert not bad.ok
     assert bad.other
-    assert bad.other[0].startswith("priority:")
+    assert bad.other == ["Priority: must be at most 10"]  # by its label, in plain words
 
 
 def test_conventional_illumination_drops_the_inner_sigma() -> None:
@@ -177,29 +177,70 @@ def test_contract_errors_are_named_at_their_field() -> None:
     checked = check_form({**DEFAULTS, "na": 2.5, "sigma": -0.1, "target_cd_nm": 95.0})
     assert checked.body is None
     assert not checked.ok
-    assert "less than 2" in checked.errors["na"]
-    assert "greater than or equal to 0" in checked.errors["sigma"]
+    assert checked.errors["na"] == "Numerical aperture NA: must be less than 2"
+    assert checked.errors["sigma"] == "σ outer: must be at least 0"
     assert set(checked.errors) == {"na", "sigma"}  # the field rules first
 
 
 def test_a_model_rule_is_named_at_the_field_it_concerns() -> None:
     checked = check_form({**DEFAULTS, "target_cd_nm": 95.0})
-    assert checked.errors == {
-        "target_cd_nm": "target_cd_nm (95) must be smaller than pitch_nm (90)"
-    }
+    assert checked.errors == {"target_cd_nm": "Target CD (95) must be smaller than Pitch (90)"}
     inner = check_form({**DEFAULTS, "sigma_inner": 0.95})
     assert list(inner.errors) == ["sigma_inner"]
-    assert "smaller than sigma" in inner.errors["sigma_inner"]
+    assert inner.errors["sigma_inner"] == "σ inner (0.95) must be smaller than σ outer (0.9)"
     missing = check_form({**DEFAULTS, "sigma_inner": None})
-    assert missing.errors == {"sigma_inner": "sigma_inner is required for dipole illumination"}
+    assert missing.errors == {"sigma_inner": "σ inner is required for dipole illumination"}
 
 
 def test_required_and_non_numbers_are_refused() -> None:
     checked = check_form({**DEFAULTS, "pitch_nm": None, "dose_mj_cm2": "lots", "pattern": ""})
-    assert checked.errors["pitch_nm"] == "required"
-    assert checked.errors["pattern"] == "required"
-    assert "number" in checked.errors["dose_mj_cm2"]
+    assert checked.errors["pitch_nm"] == "Pitch: required"
+    assert checked.errors["pattern"] == "Pattern: required"
+    assert checked.errors["dose_mj_cm2"].startswith("Dose: “lots” is not a number")
     assert check_form({**DEFAULTS, "focus_nm": "-20 nm"}).body["focus_nm"] == -20.0
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("abc", "Numerical aperture NA: “abc” is not a number"),
+        ("0,85", "Numerical aperture NA: “0,85”: use a decimal point, not a comma (0.85)"),
+        ("nan", "Numerical aperture NA: must be a finite number"),
+    ],
+)
+def test_text_that_is_no_number_is_said_to_be_none_not_required(typed: str, said: str) -> None:
+    """The inputs are text (a number input hands Dash None for "abc", which read "required")."""
+    checked = check_form({**DEFAULTS, "na": typed})
+    assert checked.errors == {"na": said}
+    assert check_form({**DEFAULTS, "na": " 1.2 "}).body["na"] == 1.2  # typed text is read
+    comma = check_form({**DEFAULTS, "pitch_nm": "90,5 nm"}).errors["pitch_nm"]
+    assert "use a decimal point" in comma
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"na": 2.5},
+        {"sigma": 1.7},
+        {"dose_mj_cm2": -1.0},
+        {"na": "abc", "pitch_nm": "x"},
+        {"target_cd_nm": 95.0},
+        {"sigma_inner": 0.95},
+        {"wavelength_nm": "193 kg"},
+    ],
+)
+def test_no_message_shows_pydantics_wording_or_a_raw_field_name(changes: dict[str, Any]) -> None:
+    checked = check_form({**DEFAULTS, **changes})
+    said = [*checked.errors.values(), *checked.other]
+    assert said
+    for text in said:
+        assert "Input should" not in text
+        assert "Value error" not in text
+        assert not any(
+            f"{name} " in text or f"{name}:" in text for name in FIELD_NAMES if "_" in name
+        )
+    for name, text in checked.errors.items():
+        assert text.startswith(next(f.label for f in FIELDS if f.name == name))
 
 
 def test_profile_rules_are_named_at_their_fields_all_at_once() -> None:
@@ -222,7 +263,7 @@ def test_profile_rules_are_named_at_their_fields_all_at_once() -> None:
     assert "aspect ratio" in checked.errors["resist_thickness_nm"]
     assert "[5, 100] mJ/cm²" in checked.errors["dose_mj_cm2"]
     wrong = check_form({**DEFAULTS, "wavelength_nm": 248.0})
-    assert wrong.errors["wavelength_nm"] == "ArF-immersion exposes at 193 nm"
+    assert wrong.errors["wavelength_nm"] == "Wavelength λ: ArF-immersion exposes at 193 nm"
 
 
 # --- the limits beside each field --------------------------------------------------------------
@@ -230,10 +271,10 @@ def test_profile_rules_are_named_at_their_fields_all_at_once() -> None:
 
 def test_limit_hints_show_the_profile_and_the_physics_rules() -> None:
     hints = limit_hints(DEFAULTS)
-    assert hints["na"] == "NA 0.85–1.35 for ArF-immersion"
-    assert hints["dose_mj_cm2"] == "5–100 mJ/cm² for ArF-immersion"
-    assert hints["wavelength_nm"] == "193 nm for ArF-immersion"
-    assert hints["resist_thickness_nm"] == "40–250 nm for ArF-immersion, at most 3 × CD = 135 nm"
+    assert hints["na"] == "NA 0.85–1.35 for ArF immersion"
+    assert hints["dose_mj_cm2"] == "5–100 mJ/cm² for ArF immersion"
+    assert hints["wavelength_nm"] == "193 nm for ArF immersion"
+    assert hints["resist_thickness_nm"] == "40–250 nm for ArF immersion, at most 3 × CD = 135 nm"
     assert hints["pitch_nm"] == "above λ/(NA(1+σ)) = 75.2 nm"
     assert hints["grid_size_nm"] == "at most λ/(4·NA) = 35.74 nm"
     assert hints["focus_nm"].startswith("+ into the resist")
@@ -242,6 +283,25 @@ def test_limit_hints_show_the_profile_and_the_physics_rules() -> None:
     assert euv["na"] == "NA 0.25–0.55 for EUV"
     conventional = limit_hints({**DEFAULTS, "illumination": "conventional"})
     assert conventional["sigma_inner"] == "not used with conventional illumination"
+
+
+def test_no_hint_shows_a_number_computed_from_an_invalid_field() -> None:
+    values = {**DEFAULTS, "na": 2.5, "sigma": 1.7, "target_cd_nm": "abc"}
+    checked = check_form(values)
+    assert {"na", "sigma", "target_cd_nm"} <= set(checked.errors)
+    hints = limit_hints(values, invalid=checked.errors)
+    assert hints["pitch_nm"] == "above λ/(NA(1+σ))"  # no limit from NA 2.5 or σ 1.7
+    assert hints["grid_size_nm"] == "at most λ/(4·NA)"
+    assert hints["sigma_inner"] == "below σ outer"
+    assert hints["resist_thickness_nm"] == "40–250 nm for ArF immersion"  # no "3 × CD = …"
+    assert hints["na"] == "NA 0.85–1.35 for ArF immersion"  # the profile's, not NA's own
+    valid = limit_hints(DEFAULTS, invalid=check_form(DEFAULTS).errors)
+    assert valid["grid_size_nm"] == "at most λ/(4·NA) = 35.74 nm"
+    # the page's first render too: a link with a wrong NA shows no limit computed from it
+    tree = parameter_form("whatif", values_from_query({"na": "2.5"}))
+    texts = [str(getattr(c, "children", "")) for c in components(tree)]
+    assert "at most λ/(4·NA)" in texts
+    assert not any(t.startswith("at most λ/(4·NA) =") for t in texts)
 
 
 # --- the layout ---------------------------------------------------------------------------------
@@ -262,12 +322,22 @@ def test_parameter_form_has_a_control_message_and_limit_per_field() -> None:
     )
     assert control.value == 1.2
     assert control.debounce
+    assert control.type == "text"  # parsed in check_form, so that "abc" is said to be no number
+    assert control.inputmode == "decimal"  # the phone shows a number pad
     texts = [getattr(c, "children", None) for c in components(tree)]
-    assert "NA 0.85–1.35 for ArF-immersion" in texts
+    assert "NA 0.85–1.35 for ArF immersion" in texts
     assert "Also asked: polarization = TE" in texts
     assert any("'bogus'" in str(t) for t in texts)  # what the link held that was not used
     units = {c.children for c in components(tree) if type(c).__name__ == "InputGroupText"}
-    assert {"nm", "mJ/cm²", "nm, + into the resist"} <= units
+    assert units == {"nm", "mJ/cm²"}  # short, so that no input is squeezed beside its unit
+    selects = {
+        c.id["name"]: {o["value"]: o["label"] for o in c.options}
+        for c in components(tree)
+        if type(c).__name__ == "Select"
+    }
+    assert selects["pattern"]["line_space"] == "Lines and spaces"
+    assert selects["constraint_profile"]["ArF-immersion"] == "ArF immersion"
+    assert selects["job_class"]["critical"] == "Critical"
     assert len(FIELDS) == len(FIELD_NAMES) == 14
 
 

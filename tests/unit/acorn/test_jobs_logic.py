@@ -167,7 +167,12 @@ def test_filters_narrow_the_list(api: Api) -> None:
 def test_a_malformed_filter_gets_the_apis_message_naming_the_field(api: Api) -> None:
     with pytest.raises(ApiError) as caught:
         listed(api, "erin", logic.query_params(None, None, "2026-12-01", None))
-    assert explain(caught.value) == "query.since: must include a time zone"
+    # the filter by its label on the page, never the API's "query." location
+    assert explain(caught.value, logic.LABELS) == "Submitted at or after: must include a time zone"
+    assert explain(caught.value) == "From: must include a time zone"  # the API's own name
     with pytest.raises(ApiError) as caught:
         listed(api, "erin", logic.query_params(None, None, None, "yesterday"))
-    assert explain(caught.value).startswith("query.until: ")
+    said = explain(caught.value, logic.LABELS)
+    assert said.startswith("Submitted before: ")
+    assert "query." not in said
+    assert "Input should" not in said

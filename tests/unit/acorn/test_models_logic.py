@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from lto.acorn.labels import value_label
 from lto.acorn.pages import models_logic as logic
 from tests.unit.api.conftest import Api, make_api
 from tests.unit.api.test_models_api import FakeRetrain, finish, replace_method
@@ -191,6 +192,8 @@ def test_the_current_model_as_the_page_shows_it(tmp_path: Path, current_model: P
     assert validation["accuracy, all jobs (within ±0.05)"].endswith("%")
     profiles = logic.domain_rows(current["domain"])
     assert profiles
-    assert profiles[0][0] == current["domain"]["profiles"][0]["name"]
+    assert profiles[0][0] == value_label(current["domain"]["profiles"][0]["name"])
+    extras = dict(logic.domain_extras(current["domain"]))
+    assert "_" not in extras["patterns"]  # "Lines and spaces", not line_space
     assert " – " in profiles[0][2]  # the NA range
     assert logic.registry_rows(current["registry"]) == []  # nothing registered yet

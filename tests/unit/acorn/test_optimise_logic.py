@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from lto.acorn.forms import DEFAULTS, check_form
 from lto.acorn.pages import optimise_logic as logic
 from lto.atlas.contracts import JobParameters
 from lto.atlas.policies import constraint_profile
@@ -20,8 +21,15 @@ from lto.client import ApiError
 from lto.metis.problem import FREE_PARAMETERS, SCORE_DIRECTIONS, default_range
 from tests.unit.api.conftest import Api, make_api
 
-TEMPLATE: dict[str, Any] = {
-    **logic.EXAMPLE_JOB,
+TEMPLATE: dict[str, Any] = {  # an ArF-dry job: 90 nm lines at 180 nm pitch
+    "na": 0.85,
+    "wavelength_nm": 193.0,
+    "dose_mj_cm2": 30.0,
+    "sigma": 0.7,
+    "resist_thickness_nm": 100.0,
+    "grid_size_nm": 4.0,
+    "target_cd_nm": 90.0,
+    "pitch_nm": 180.0,
     "focus_nm": 0.0,
     "illumination": "conventional",
     "sigma_inner": None,
@@ -105,7 +113,37 @@ def test_the_form_has_every_job_field_but_the_submitter_and_metadata() -> None:
 def test_the_defaults_are_a_valid_job() -> None:
     job = logic.job_from_form(logic.form_defaults())
     assert "submitted_by" not in job
-    assert JobParameters.model_validate(job | {"submitted_by": "erin"}).na == 0.85
+    assert JobParameters.model_validate(job | {"submitted_by": "erin"}).na == 1.35
+
+
+def test_the_defaults_are_the_whatif_pages_job_and_profile() -> None:
+    """Optimise opened on ArF dry while What-if used ArF immersion."""
+    job = logic.job_from_form(logic.form_defaults())
+    assert job["constraint_profile"] == DEFAULTS["constraint_profile"] == "ArF-immersion"
+    assert {k: job[k] for k in DEFAULTS} == DEFAULTS
+    assert check_form(DEFAULTS).body == {k: v for k, v in job.items() if k in DEFAULTS}
+    assert logic.profile_of(job).name == "ArF-immersion"
+
+
+def test_typed_numbers_are_read_and_text_that_is_none_is_said() -> None:
+    typed = {**logic.form_defaults(), "na": " 1.2 ", "dose_mj_cm2": "abc", "sigma": "0,8"}
+    assert logic.job_problems(typed) == [
+        "σ outer: “0,8”: use a decimal point, not a comma (0.8)",
+        "dose (mJ/cm²): “abc” is not a number",
+    ]
+    job = logic.job_from_form(typed)
+    assert job["na"] == 1.2
+    # the ranges beside the free parameters read the typed text too
+    as_typed = {
+        **logic.form_defaults(),
+        "na": "1.35",
+        "dose_mj_cm2": "36",
+        "constraint_profile": "",
+    }
+    assert logic.profile_of(as_typed).name == "ArF-immersion"
+    assert logic.default_ranges(as_typed)["dose_mj_cm2"] == pytest.approx((25.2, 46.8))
+    assert "dose_mj_cm2" not in job
+    assert logic.job_problems(logic.form_defaults()) == []
 
 
 def test_the_query_string_fills_the_form_and_says_what_it_could_not_take() -> None:
@@ -127,7 +165,8 @@ def test_the_query_string_fills_the_form_and_says_what_it_could_not_take() -> No
     assert values["illumination"] == "annular"
     assert values["sigma_inner"] == 0.4
     assert values["use_ai_surrogate"] is False
-    assert values["dose_mj_cm2"] == 30.0  # the default stays
+    assert values["dose_mj_cm2"] == logic.EXAMPLE_JOB["dose_mj_cm2"]  # the default stays
+    assert values["constraint_profile"] is None  # NA 0.9 without a profile: inferred
     assert values["pattern"] == "line_space"
     assert notes == [
         "dose_mj_cm2='lots': not a number",
@@ -285,6 +324,33 @@ def test_reopening_a_run_fills_the_form_as_it_was_posed() -> None:
     assert form["objectives"] == ["overall_health"]
     assert form["constraints"] == "yield_risk<=0.25"
     assert (form["trials"], form["sampler"], form["seed"]) == (4, "tpe", 7)
+
+
+def test_the_status_line_follows_the_run_as_polled() -> None:
+    """It said "queued" for ever, however far the run had gone."""
+    queued = a_run("queued")
+    queued["progress"] = None
+    text, colour = logic.run_status(queued)
+    assert text == "Optimisation opt-0123456789ab is queued: waiting for a worker to start it."
+    assert colour == "secondary"
+    running = a_run("running")
+    running["progress"] = {"trials_done": 12, "trials_total": 60, "feasible_trials": 9}
+    text, colour = logic.run_status(running)
+    assert text == "Optimisation opt-0123456789ab is running: 12 of 60 trials done, 9 feasible."
+    assert colour == "info"
+    text, colour = logic.run_status(a_run("completed"))
+    assert text == "Optimisation opt-0123456789ab completed: 4 of 4 trials, 3 feasible."
+    assert colour == "success"
+    failed = {**a_run("failed"), "error": "the surrogate was retired"}
+    assert logic.run_status(failed) == (
+        "Optimisation opt-0123456789ab failed: the surrogate was retired.",
+        "danger",
+    )
+    cancelled = {**a_run("cancelled"), "error": None}
+    assert logic.run_status(cancelled)[0] == (
+        "Optimisation opt-0123456789ab cancelled after 4 of 4 trials."
+    )
+    assert "queued" not in logic.run_status(running)[0]
 
 
 def test_progress_and_the_trail_of_best_values() -> None:

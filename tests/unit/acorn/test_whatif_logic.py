@@ -93,15 +93,15 @@ def test_flags_for_uncertainty_drift_and_a_confident_model() -> None:
 
 def test_constraint_lines_model_line_and_confidence() -> None:
     answer = prediction()
-    assert logic.constraint_lines(answer) == ["Meets the ArF-immersion profile."]
+    assert logic.constraint_lines(answer) == ["Meets the ArF immersion profile."]
     answer["constraints"] = {
         "ok": False,
         "profile": "ArF-immersion",
         "violations": [{"field": "na", "rule": "must lie in [0.85, 1.35]"}],
     }
     assert logic.constraint_lines(answer) == [
-        "Breaks the ArF-immersion profile:",
-        "na: must lie in [0.85, 1.35]",
+        "Breaks the ArF immersion profile:",
+        "Numerical aperture NA: must lie in [0.85, 1.35]",  # the field by its label
     ]
     assert logic.model_line(answer) == "model m-20261201 in 3.2 ms"
     assert logic.confidence_text(answer) == "95% intervals"
@@ -141,12 +141,12 @@ def daedalus_reasons(parameters: dict[str, Any]) -> list[str]:
         ({}, []),
         (
             {"pitch_nm": 80.0, "target_cd_nm": 40.0},
-            ["pitch_nm 80 is 1.06× the resolution limit; the domain covers 1.1–4×"],
+            ["Pitch 80 nm is 1.06× the resolution limit; the domain covers 1.1–4×"],
         ),
-        ({"sigma": 0.98, "sigma_inner": 0.6}, ["sigma 0.98 is outside the domain's 0.3–0.95"]),
+        ({"sigma": 0.98, "sigma_inner": 0.6}, ["σ outer 0.98 is outside the domain's 0.3–0.95"]),
         (
             {"target_cd_nm": 60.0},
-            ["target_cd_nm 60 is 0.667 of the pitch; the domain covers 0.3–0.6"],
+            ["Target CD 60 nm is 0.667 of the pitch; the domain covers 0.3–0.6"],
         ),
     ],
 )
@@ -176,7 +176,7 @@ def test_outside_domain_for_a_profile_the_surrogate_never_saw() -> None:
     checked = check_form(iline.values)
     assert checked.ok, checked.errors
     (reason,) = logic.outside_domain(checked.body, DOMAIN)
-    assert reason.startswith("profile 'i-line' is not in the domain")
+    assert reason.startswith("the i-line profile is not in the domain (EUV, ArF immersion")
     assert daedalus_reasons(checked.body)
     assert logic.outside_domain(checked.body, None) == []
 
@@ -276,7 +276,7 @@ def test_a_rejected_job_fails_at_validation_with_its_rules(api: Api) -> None:
     assert found["final"] == "failed"
     lines = logic.outcome(job)
     assert lines[0] == "Rejected by validation:"
-    assert "na: ArF-immersion optics reach at most NA 1.35" in lines
+    assert "Numerical aperture NA: ArF-immersion optics reach at most NA 1.35" in lines
 
 
 def test_a_blocked_jobs_alternative_loads_into_the_form() -> None:
@@ -305,7 +305,10 @@ def test_a_blocked_jobs_alternative_loads_into_the_form() -> None:
     assert loaded.values["na"] == 1.3
     assert loaded.problems == []
     assert check_form(loaded.values, loaded.extras).ok
-    assert logic.alternative_changes(job) == ["na: 1.35 → 1.3", "dose_mj_cm2: 36 → 38.5"]
+    assert logic.alternative_changes(job) == [
+        "Numerical aperture NA: 1.35 → 1.3",
+        "Dose: 36 → 38.5",
+    ]
 
 
 def test_measured_rows_compare_only_the_learned_scores() -> None:
@@ -389,6 +392,58 @@ def test_the_app_id_store_keeps_ids_only() -> None:
     ]
 
 
+# --- "Add to compare" --------------------------------------------------------------------------
+
+
+def test_add_to_compare_waits_for_a_finished_run_of_the_settings_on_screen() -> None:
+    ran_body = body()
+    ran = {"job": "job_1", "body": ran_body}
+    done = {"job": "job_1", "state": "completed"}
+    gate = logic.compare_gate(body(), ran, done)
+    assert gate.enabled
+    assert "job_1" in gate.why
+    # nothing run yet
+    assert logic.compare_gate(body(), None, None) == logic.CompareGate(False, logic.RUN_FIRST)
+    # still running: the job's state is polled, not guessed
+    running = logic.compare_gate(body(), ran, {"job": "job_1", "state": "running"})
+    assert not running.enabled
+    assert "not finished" in running.why
+    # a state polled for the previous job says nothing about this one
+    assert not logic.compare_gate(body(), ran, {"job": "job_0", "state": "completed"}).enabled
+    # finished without physics
+    failed = logic.compare_gate(body(), ran, {"job": "job_1", "state": "failed"})
+    assert not failed.enabled
+    assert "failed" in failed.why
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [{"na": 1.2}, {"dose_mj_cm2": 36.5}, {"pattern": "line_end"}, {"illumination": "annular"}],
+)
+def test_any_edit_disables_add_to_compare_until_physics_runs_for_it(edit: dict[str, Any]) -> None:
+    """The defect: the button stayed enabled after an edit and added the old job."""
+    ran = {"job": "job_1", "body": body()}
+    done = {"job": "job_1", "state": "completed"}
+    edited = logic.compare_gate(body(**edit), ran, done)
+    assert not edited.enabled
+    assert edited.why == "Run physics for these settings first"
+    # an invalid form has no settings to compare
+    assert not logic.compare_gate(None, ran, done).enabled
+    # editing back to what was run makes the same job right again
+    assert logic.compare_gate(body(), ran, done).enabled
+    # the new settings' own run, once finished, may be added
+    again = {"job": "job_2", "body": body(**edit)}
+    assert logic.compare_gate(body(**edit), again, {"job": "job_2", "state": "completed"}).enabled
+
+
+def test_same_settings_compares_numbers_not_their_spelling() -> None:
+    assert logic.same_settings({"na": 1.35, "pattern": "line_space"}, {"pattern": "line_space", "na": 1.35})  # fmt: skip
+    assert logic.same_settings({"pitch_nm": 90}, {"pitch_nm": 90.0})
+    assert not logic.same_settings({"na": 1.35}, {"na": 1.36})
+    assert not logic.same_settings({"na": 1.35}, {"na": 1.35, "priority": 8})
+    assert not logic.same_settings(None, {"na": 1.35})
+
+
 def test_the_tests_plot_data_has_the_endpoints_shape(api: Api) -> None:
     queued = submit(api, body())
     run_queued(api)
@@ -398,3 +453,14 @@ def test_the_tests_plot_data_has_the_endpoints_shape(api: Api) -> None:
     for part in ("aerial", "cutline", "resist", "target", "fem"):
         assert set(made[part]) == set(real[part]), part
     assert set(made["fem"]["window"]) == set(real["fem"]["window"])
+
+
+def test_the_page_opens_with_add_to_compare_disabled_and_saying_why() -> None:
+    from lto.acorn.pages.whatif import layout
+    from tests.unit.acorn.test_forms import components
+
+    tree = layout()
+    found = {c.id: c for c in components(tree) if isinstance(getattr(c, "id", None), str)}
+    assert found["whatif-add-compare"].disabled
+    assert found["whatif-add-compare-wrap"].title == logic.RUN_FIRST
+    assert found["whatif-ran"].data == {"job": None, "body": None}

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lto.acorn.figures import TEMPLATE, finite, no_data
+from lto.acorn.formats import amount
 
 SPENT_COLOUR = "#6c757d"
 SAVED_COLOUR = "#198754"
@@ -31,6 +32,19 @@ def compute_bars(economics: Mapping[str, Any]) -> list[tuple[str, float | None, 
         ("pre-flight blocking (saved)", finite(preflight.get("saving")) if priced else None, SAVED_COLOUR),
         ("surrogate answers (saved)", finite(answers.get("saving")) if priced else None, SAVED_COLOUR),
     ]  # fmt: skip
+
+
+def bar_texts(bars: list[tuple[str, float | None, str]]) -> list[str]:
+    """Each bar's label: the amount in fixed decimals (never e-notation), a negative saving
+    marked as the cost it is, "unknown" where nothing could be priced."""
+    texts = []
+    for label, value, _ in bars:
+        if value is None:
+            texts.append("unknown")
+        else:
+            cost = value < 0 and "(saved)" in label and amount(value) != amount(0)
+            texts.append(f"{amount(value)} (cost)" if cost else amount(value))
+    return texts
 
 
 def _headroom(values: list[float]) -> list[float]:
@@ -61,10 +75,11 @@ def savings_breakdown(economics: Mapping[str, Any] | None) -> go.Figure:
     figure.add_trace(
         go.Bar(
             x=[label for label, _, _ in bars],
-            y=[amount or 0.0 for _, amount, _ in bars],
+            y=[value or 0.0 for _, value, _ in bars],
             marker_color=[colour for _, _, colour in bars],
-            text=["unknown" if a is None else f"{a:,.4g}" for _, a, _ in bars],
+            text=bar_texts(bars),
             textposition="outside",
+            hovertemplate="%{x}: %{text} " + currency + "<extra></extra>",
             name=f"compute ({currency})",
             showlegend=False,
         ),
@@ -77,8 +92,9 @@ def savings_breakdown(economics: Mapping[str, Any] | None) -> go.Figure:
             x=["expected yield loss avoided"],
             y=[loss],
             marker_color=YIELD_COLOUR,
-            text=[f"{loss:,.0f}"],
+            text=[amount(loss)],
             textposition="outside",
+            hovertemplate="%{x}: %{text} " + currency + "<extra></extra>",
             name=f"yield ({currency})",
             showlegend=False,
         ),
@@ -92,10 +108,12 @@ def savings_breakdown(economics: Mapping[str, Any] | None) -> go.Figure:
     )
     figure.update_xaxes(title_text="where the compute went", row=1, col=1)
     figure.update_xaxes(title_text="blocked jobs", row=1, col=2)
-    spent = [amount or 0.0 for _, amount, _ in bars]
+    spent = [value or 0.0 for _, value, _ in bars]
     figure.update_yaxes(title_text=f"compute cost ({currency})", range=_headroom(spent), row=1, col=1)  # fmt: skip
     figure.update_yaxes(title_text=f"expected loss ({currency})", range=_headroom([loss]), row=1, col=2)  # fmt: skip
+    # plotly's default ticks read "10µ" or "1e-5" for cents of compute: plain decimals instead
+    figure.update_yaxes(exponentformat="none", separatethousands=True)
     return figure
 
 
-__all__ = ["compute_bars", "savings_breakdown"]
+__all__ = ["bar_texts", "compute_bars", "savings_breakdown"]

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from lto.acorn.labels import words
 from lto.acorn.pages.jobs_logic import when
 from lto.atlas.lifecycle import TRANSITIONS, JobState
 
@@ -83,7 +84,7 @@ def row(alert: Mapping[str, Any]) -> dict[str, Any]:
         "id": alert["id"],
         "severity": alert.get("severity", ""),
         "colour": SEVERITY_COLOURS.get(str(alert.get("severity")), "secondary"),
-        "kind": alert.get("source", ""),
+        "kind": words(alert.get("source", "")),  # "drift_monitor" reads "drift monitor"
         "job_id": alert.get("job_id"),
         "report": f"/reports/{alert['job_id']}" if alert.get("job_id") else None,
         "fired_at": when(alert.get("fired_at")),

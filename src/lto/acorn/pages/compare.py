@@ -26,6 +26,7 @@ from lto.acorn.forms import (
     register_form,
     values_from_parameters,
 )
+from lto.acorn.labels import state_label
 from lto.acorn.pages import compare_logic as logic
 from lto.acorn.pages.whatif import api_call
 from lto.acorn.pages.whatif_logic import stops_polling
@@ -164,7 +165,7 @@ def _highlighted_table(header: list[str], rows: list[tuple[list[Any], bool]], id
 
 def parameters_view(jobs: list[dict[str, Any]]) -> Any:
     letters = [logic.scenario_name(i, j) for i, j in enumerate(jobs)]
-    rows = [([r.name, *r.values], r.differs) for r in logic.parameter_rows(jobs)]
+    rows = [([r.label, *r.values], r.differs) for r in logic.parameter_rows(jobs)]
     return _highlighted_table(["parameter", *letters], rows, "compare-parameters-table")
 
 
@@ -260,7 +261,7 @@ def register(app: Dash) -> None:
             messages.append(
                 note(
                     "Waiting for the physics of "
-                    + ", ".join(f"{j['id']} ({j['state']})" for j in waiting),
+                    + ", ".join(f"{j['id']} ({state_label(j['state'])})" for j in waiting),
                     "info",
                 )
             )
@@ -268,7 +269,7 @@ def register(app: Dash) -> None:
             messages.append(
                 note(
                     "Without a physics result (left out): "
-                    + ", ".join(f"{j['id']} ({j['state']})" for j in lacking),
+                    + ", ".join(f"{j['id']} ({state_label(j['state'])})" for j in lacking),
                     "warning",
                 )
             )

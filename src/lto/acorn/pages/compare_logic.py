@@ -18,6 +18,7 @@ from typing import Any
 from lto.acorn.figures import finite
 from lto.acorn.figures.scores import HIGHER_IS_WORSE, score_label
 from lto.acorn.forms import FIELD_NAMES, NOT_PARAMETERS
+from lto.acorn.labels import parameter_label, state_label, value_label
 from lto.acorn.pages.whatif_logic import WITH_RESULT
 from lto.atlas import SIGNAL_NAMES
 
@@ -58,9 +59,10 @@ def comparable(job: Json) -> bool:
 
 @dataclass(frozen=True)
 class ParameterRow:
-    name: str
-    values: list[str]
+    name: str  # the JobParameters field
+    values: list[str]  # as shown: numbers, and choices by their labels ("Lines and spaces")
     differs: bool
+    label: str = ""  # the field as the What-if form labels it
 
 
 def _parameters(job: Json) -> dict[str, Any]:
@@ -78,13 +80,12 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def show(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
+    """A parameter's value as the table shows it: a choice by its label, never its code."""
     if isinstance(value, float):
         return f"{value:.4g}"
-    return str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value_label(value)
 
 
 def parameter_rows(jobs: Sequence[Json]) -> list[ParameterRow]:
@@ -97,7 +98,7 @@ def parameter_rows(jobs: Sequence[Json]) -> list[ParameterRow]:
     for name in names:
         raw = [p.get(name) for p in params]
         differs = any(not _same(raw[0], other) for other in raw[1:])
-        rows.append(ParameterRow(name, [show(v) for v in raw], differs))
+        rows.append(ParameterRow(name, [show(v) for v in raw], differs, parameter_label(name)))
     return rows
 
 
@@ -297,8 +298,8 @@ def overlay_scenarios(jobs: Sequence[Json], plots: Sequence[Json | None]) -> lis
 def job_option(job: Json) -> dict[str, str]:
     """A recent job as a dropdown option: id, state, profile, when."""
     when = str(job.get("submitted_at") or "")[:16].replace("T", " ")
-    parts = [str(job.get("id")), str(job.get("state", "?")).replace("_", " ")]
-    parts += [p for p in (job.get("profile"), when) if p]
+    parts = [str(job.get("id")), state_label(job.get("state"))]
+    parts += [p for p in (value_label(job["profile"]) if job.get("profile") else "", when) if p]
     return {"label": " · ".join(parts), "value": str(job.get("id"))}
 
 

@@ -13,6 +13,7 @@ from dash import Dash, Input, Output, dcc, html
 from lto.acorn.access import api, attempt
 from lto.acorn.components import error, figure_card, key_values, note
 from lto.acorn.figures.economics import savings_breakdown
+from lto.acorn.formats import plain
 from lto.acorn.pages import economics_logic as logic
 
 PATH, NAME, TITLE, ORDER = "/economics", "Economics", "Economics", 8
@@ -22,19 +23,16 @@ PRICE_IDS = {name: f"economics-{name.replace('_', '-')}" for name in logic.PRICE
 def _price_inputs() -> dbc.Row:
     columns = []
     for name, (label, low, high) in logic.PRICE_FIELDS.items():
-        step = 1 if name == "physics_cores" else "any"
         columns.append(
             dbc.Col(
                 [
                     dbc.Label(label, html_for=PRICE_IDS[name], className="small mb-0"),
                     dbc.Input(
                         id=PRICE_IDS[name],
-                        type="number",
-                        min=low,
-                        max=high,
-                        step=step,
+                        type="text",  # parsed here: "abc" is said to be no number
+                        inputmode="numeric" if name == "physics_cores" else "decimal",
                         debounce=True,
-                        placeholder="API default",
+                        placeholder=f"API default ({plain(low)}–{plain(high)})",
                         size="sm",
                     ),
                 ],
@@ -119,10 +117,11 @@ def register(app: Dash) -> None:
     def refresh(choice: str | None, *values: Any) -> tuple[Any, ...]:
         asked, problems = logic.price_query(dict(zip(logic.PRICE_FIELDS, values, strict=True)))
         query = {**logic.window_query(choice, datetime.now(UTC)), **asked}
-        found, message = attempt(lambda: api().get("economics", **query))
+        found, message = attempt(lambda: api().get("economics", **query), labels=logic.LABELS)
         if found is None:
             return None, None, None, savings_breakdown(None), None, error(message)
         notes = [note(text, "warning") for text in found.get("notes") or []]
+        notes += [note(text, "info") for text in logic.saving_notes(found)]
         if found.get("truncated"):
             notes.append(note("More records than one answer counts: only the newest were counted.", "warning"))  # fmt: skip
         if problems:

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from lto.acorn import formats
 from lto.acorn.figures import finite
+from lto.acorn.forms import read_number
 from lto.acorn.pages.models_logic import when
 
 Json = Mapping[str, Any]
@@ -26,16 +28,8 @@ def window_query(choice: str | None, now: datetime) -> dict[str, str]:
     return {"since": (now - span).isoformat(), "until": now.isoformat()}
 
 
-def money(value: Any, currency: str) -> str:
-    """``12.34 USD``; small amounts keep three significant digits; "unknown" without one."""
-    number = finite(value)
-    if number is None:
-        return "unknown"
-    if abs(number) >= 100:
-        return f"{number:,.0f} {currency}"
-    if abs(number) >= 1:
-        return f"{number:,.2f} {currency}"
-    return f"{number:.3g} {currency}"
+money = formats.money  # 12,346 USD · 3.46 USD · 0.00123 USD, never e-notation
+saving = formats.saving  # a negative saving is a cost: "−0.0000120 USD (cost)"
 
 
 def _currency(economics: Json) -> str:
@@ -48,32 +42,31 @@ def totals(economics: Json) -> list[tuple[str, str]]:
     preflight = economics.get("preflight") or {}
     answers = economics.get("surrogate_answers") or {}
     return [
-        ("compute saved", money(economics.get("compute_saved"), currency)),
-        ("… by pre-flight blocking", money(preflight.get("saving") if preflight else None, currency)),
-        ("… by surrogate answers", money(answers.get("saving") if answers else None, currency)),
+        ("compute saved", saving(economics.get("compute_saved"), currency)),
+        ("… by pre-flight blocking", saving(preflight.get("saving") if preflight else None, currency)),
+        ("… by surrogate answers", saving(answers.get("saving") if answers else None, currency)),
         ("expected yield loss avoided", money(economics.get("expected_yield_loss_avoided"), currency)),
         ("compute spent on physics", money(economics.get("physics_spent"), currency)),
         ("compute spent on the surrogate", money(economics.get("surrogate_spent"), currency)),
     ]  # fmt: skip
 
 
-def counts(economics: Json) -> list[tuple[str, Any]]:
+def counts(economics: Json) -> list[tuple[str, str]]:
     found = economics.get("counts") or {}
     per_run = economics.get("per_run") or {}
     currency = _currency(economics)
-    wall = finite(per_run.get("physics_wall_time_s"))
-    ms = finite(per_run.get("surrogate_inference_ms"))
+    number = formats.count
     return [
-        ("jobs submitted", found.get("jobs")),
-        ("pre-flighted by the surrogate", found.get("preflighted")),
-        ("blocked by pre-flight (physics not run)", found.get("blocked")),
-        ("what-if answers trusted (physics not needed)", found.get("surrogate_answers")),
-        ("what-if answers recommending physics (not credited)", found.get("surrogate_recommended_physics")),
-        ("physics runs done", found.get("physics_runs")),
-        ("physics runs failed", found.get("failed_runs")),
-        ("a physics run: mean wall time", f"{wall:.1f} s" if wall is not None else "unknown"),
+        ("jobs submitted", number(found.get("jobs"))),
+        ("pre-flighted by the surrogate", number(found.get("preflighted"))),
+        ("blocked by pre-flight (physics not run)", number(found.get("blocked"))),
+        ("what-if answers trusted (physics not needed)", number(found.get("surrogate_answers"))),
+        ("what-if answers recommending physics (not credited)", number(found.get("surrogate_recommended_physics"))),
+        ("physics runs done", number(found.get("physics_runs"))),
+        ("physics runs failed", number(found.get("failed_runs"))),
+        ("a physics run: mean wall time", formats.seconds(per_run.get("physics_wall_time_s"))),
         ("a physics run: mean cost", money(per_run.get("physics_cost"), currency)),
-        ("a surrogate call: mean time", f"{ms:.1f} ms" if ms is not None else "unknown"),
+        ("a surrogate call: mean time", formats.milliseconds(per_run.get("surrogate_inference_ms"))),
         ("a surrogate call: mean cost", money(per_run.get("surrogate_cost"), currency)),
     ]  # fmt: skip
 
@@ -85,10 +78,28 @@ def prices(economics: Json) -> list[tuple[str, str]]:
     return [
         ("CPU core-hour", money(found.get("cpu_core_hour"), currency)),
         ("GPU-hour", money(found.get("gpu_hour"), currency)),
-        ("cores one physics run holds", str(found.get("physics_cores", "?"))),
+        ("cores one physics run holds", formats.count(found.get("physics_cores"))),
         ("value of a wafer", money(found.get("wafer_value"), currency)),
-        ("wafers a blocked job's settings would expose", f"{finite(found.get('wafers_per_job')) or 0:g}"),
+        ("wafers a blocked job's settings would expose", formats.plain(finite(found.get("wafers_per_job")) or 0)),
     ]  # fmt: skip
+
+
+def saving_notes(economics: Json) -> list[str]:
+    """Why a saving is negative, where one is: every pre-flight call is priced, so with few
+    jobs blocked the pre-flight costs more than the physics it spared."""
+    currency = _currency(economics)
+    said = {
+        "preflight": "Pre-flight blocking cost {} more than it saved in this window: every "
+        "pre-flight call is priced, and too few jobs were blocked to pay for them.",
+        "surrogate_answers": "The surrogate's answers cost {} more than they saved in this "
+        "window: a surrogate call was priced above the physics run it replaced.",
+    }
+    notes = []
+    for key, text in said.items():
+        value = finite((economics.get(key) or {}).get("saving"))
+        if value is not None and value < 0:
+            notes.append(text.format(formats.money(-value, currency)))
+    return notes
 
 
 def scope_text(economics: Json) -> str:
@@ -103,19 +114,32 @@ PRICE_FIELDS: dict[str, tuple[str, float, float]] = {
     "wafer_value": ("wafer value", 0.0, 1e7),
     "wafers_per_job": ("wafers per job", 0.0, 10_000.0),
 }
+# how the API's problems name these fields: by their labels on the page
+LABELS: dict[str, str] = {
+    **{name: label for name, (label, _, _) in PRICE_FIELDS.items()},
+    "since": "the window's start",
+    "until": "the window's end",
+}
 
 
 def price_query(values: Mapping[str, Any]) -> tuple[dict[str, float], list[str]]:
-    """The prices given (empty: the API's default), and what is wrong with the others."""
+    """The prices given (empty: the API's default), and what is wrong with the others; the
+    inputs are text, so that "abc" is said to be no number rather than taken for empty."""
     query: dict[str, float] = {}
     problems = []
     for name, (label, low, high) in PRICE_FIELDS.items():
         raw = values.get(name)
-        if raw in (None, ""):
+        if raw is None or str(raw).strip() == "":
             continue
-        number = finite(raw)
-        if number is None or not low <= number <= high:
-            problems.append(f"{label}: must lie in [{low:g}, {high:g}]")
+        try:
+            number = read_number(raw)
+        except ValueError as error:
+            problems.append(f"{label}: {error}")
+            continue
+        if not low <= number <= high:
+            problems.append(
+                f"{label}: must lie between {formats.plain(low)} and {formats.plain(high)}"
+            )
         elif name == "physics_cores" and number != int(number):
             problems.append(f"{label}: must be a whole number")
         else:
@@ -125,12 +149,15 @@ def price_query(values: Mapping[str, Any]) -> tuple[dict[str, float], list[str]]
 
 __all__ = [
     "DEFAULT_WINDOW",
+    "LABELS",
     "PRICE_FIELDS",
     "WINDOWS",
     "counts",
     "money",
     "price_query",
     "prices",
+    "saving",
+    "saving_notes",
     "scope_text",
     "totals",
     "window_query",

@@ -15,6 +15,7 @@ from dash import Dash, Input, Output, State, dcc, html
 
 from lto.acorn.access import api, attempt
 from lto.acorn.components import error, note, table
+from lto.acorn.labels import state_label
 from lto.acorn.pages import jobs_logic as logic
 
 PATH, NAME, TITLE, ORDER = "/jobs", "Jobs", "Jobs", 4
@@ -52,7 +53,7 @@ def layout(
     until: str | None = None,
     **_query: Any,
 ) -> html.Div:
-    states = [{"label": s, "value": s} for s in logic.STATES]
+    states = [{"label": state_label(s), "value": s} for s in logic.STATES]
     return html.Div(
         [
             html.H2("Jobs", className="h4"),
@@ -118,7 +119,7 @@ def _row_cells(row: dict[str, Any]) -> list[Any]:
         rel="noopener",
         title="open the job's report",
     )
-    badge = dbc.Badge(row["state"], color=STATE_COLOURS.get(row["state"], "secondary"))
+    badge = dbc.Badge(state_label(row["state"]), color=STATE_COLOURS.get(row["state"], "secondary"))
     return [
         link,
         badge,
@@ -171,7 +172,9 @@ def register(app: Dash) -> None:
         trigger = dash.ctx.triggered_id
         asked = logic.after(trigger if isinstance(trigger, str) else None, cursors)
         params = logic.query_params(status, submitter, since, until)
-        page, message = attempt(lambda: api().get("jobs", cursor=logic.current(asked), **params))
+        page, message = attempt(
+            lambda: api().get("jobs", cursor=logic.current(asked), **params), labels=logic.LABELS
+        )
         if page is None:
             return (
                 None,

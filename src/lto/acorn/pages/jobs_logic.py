@@ -14,11 +14,19 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from lto.acorn.labels import value_label
 from lto.atlas.lifecycle import JobState
 
 PAGE_SIZE = 20
 STATES: tuple[str, ...] = tuple(state.value for state in JobState)
 KEY_SCORES = ("overall_health", "yield_risk")
+# how the API's problems name the filters: by their labels on the page
+LABELS = {
+    "status": "State",
+    "submitted_by": "Submitted by",
+    "since": "Submitted at or after",
+    "until": "Submitted before",
+}
 
 Cursors = dict[str, Any]
 
@@ -145,7 +153,7 @@ def key_parameters(parameters: Mapping[str, Any] | None) -> str:
         else "",
     ]
     if p.get("illumination") not in (None, "conventional"):
-        parts.append(str(p["illumination"]))
+        parts.append(value_label(p["illumination"]).lower())
     return " · ".join(part for part in parts if part)
 
 
@@ -189,6 +197,7 @@ def row(summary: Mapping[str, Any], detail: Mapping[str, Any] | None) -> dict[st
 
 
 __all__ = [
+    "LABELS",
     "PAGE_SIZE",
     "STATES",
     "after",

@@ -14,6 +14,7 @@ from typing import Any
 
 from lto.acorn.figures import finite
 from lto.acorn.figures.scores import score_label
+from lto.acorn.labels import value_label
 
 Json = Mapping[str, Any]
 ADMIN_SCOPE = "models:admin"
@@ -157,7 +158,7 @@ def domain_rows(domain: Json | None) -> list[tuple[str, str, str, str, str]]:
 
     return [
         (
-            str(p.get("name", "?")),
+            value_label(p.get("name", "?")),
             f"{finite(p.get('wavelength_nm')) or 0:g}",
             span(p.get("na")),
             span(p.get("resist_thickness_nm")),
@@ -172,8 +173,11 @@ def domain_extras(domain: Json | None) -> list[tuple[str, str]]:
     sigma = [finite(v) for v in found.get("sigma") or []]
     return [
         ("σ", f"{sigma[0]:g} – {sigma[1]:g}" if len(sigma) == 2 and None not in sigma else "—"),
-        ("illuminations", ", ".join(found.get("illuminations") or []) or "—"),
-        ("patterns", ", ".join(found.get("patterns") or []) or "—"),
+        (
+            "illuminations",
+            ", ".join(value_label(v) for v in found.get("illuminations") or []) or "—",
+        ),
+        ("patterns", ", ".join(value_label(v) for v in found.get("patterns") or []) or "—"),
     ]
 
 

@@ -21,6 +21,7 @@ from dash import ALL, Dash, Input, Output, State, dcc, html
 from lto.acorn.access import NotSignedIn, api, attempt, explain, session
 from lto.acorn.components import error, figure_card, key_values, note, table
 from lto.acorn.figures.optimisation import (
+    PARAMETER_LABELS,
     no_data,
     parameter_importance,
     parameter_label,
@@ -28,11 +29,22 @@ from lto.acorn.figures.optimisation import (
     progress_trail,
     trial_history,
 )
+from lto.acorn.figures.scores import score_label
+from lto.acorn.labels import options as choice_options
+from lto.acorn.labels import state_label, value_label
+from lto.acorn.messages import plain_text
 from lto.acorn.pages import optimise_logic as logic
 from lto.client import ApiError
 
 PATH, NAME, TITLE, ORDER = "/optimise", "Optimise", "Optimise", 3
 
+# how the API's problems name the request's fields: by the form's labels
+LABELS = {
+    **{f"job.{f.name}": f.label for f in logic.JOB_FORM},
+    "trials": "Trials",
+    "sampler": "Sampler",
+    "seed": "Seed",
+}
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 POLL_MS, JOB_POLL_MS = 1000, 2000
 JOB_DONE = frozenset(
@@ -108,10 +120,11 @@ def _job_input(field: logic.FormField, value: Any) -> Any:
     if field.kind == "bool":
         return dbc.Switch(id=id_, value=bool(value), label=field.label, className="mb-1")
     if field.kind == "choice":
-        options = [{"label": "—", "value": ""}] if field.name in logic.OPTIONAL else []
-        options += [{"label": o, "value": o} for o in field.options]
+        blank = "—" if field.name in logic.OPTIONAL else None
+        options = choice_options(field.options, blank=blank)
         return dbc.Select(id=id_, options=options, value=value or "", size="sm")
-    return dbc.Input(id=id_, type="number", value=value, step=field.step, size="sm")
+    # text, so that "abc" is said to be no number (type="number" hands Dash None for it)
+    return dbc.Input(id=id_, type="text", inputmode="decimal", value=value, size="sm")
 
 
 def _job_form(values: Mapping[str, Any]) -> html.Details:
@@ -187,7 +200,8 @@ def _free_row(name: str, form: Mapping[str, Any]) -> dbc.Row:
 def _problem_card(form: Mapping[str, Any]) -> dbc.Card:
     run_button = dbc.Button("Run", id="optimise-run", color="primary", className="me-2")
     objectives = [
-        {"label": f"{n} ({logic.DIRECTIONS[n][:3]})", "value": n} for n in logic.OBJECTIVES
+        {"label": f"{score_label(n)} ({value_label(logic.DIRECTIONS[n])})", "value": n}
+        for n in logic.OBJECTIVES
     ]
     return dbc.Card(
         [
@@ -251,7 +265,7 @@ def _problem_card(form: Mapping[str, Any]) -> dbc.Card:
                                         id="optimise-sampler",
                                         size="sm",
                                         value=form["sampler"] or "auto",
-                                        options=[{"label": s, "value": s} for s in logic.SAMPLERS],
+                                        options=choice_options(logic.SAMPLERS),
                                     ),
                                 ],
                                 md=4,
@@ -285,6 +299,7 @@ def _problem_card(form: Mapping[str, Any]) -> dbc.Card:
                         disabled=True,
                     ),
                     html.Div(id="optimise-run-message", className="mt-2"),
+                    html.Div(id="optimise-run-status"),  # follows the run as polled
                     html.Div(id="optimise-cancel-message"),
                 ]
             ),
@@ -404,7 +419,13 @@ def _by_name(ids: Sequence[Mapping[str, Any]], values: Sequence[Any]) -> dict[st
 
 
 def _ranges_text(free: Sequence[Mapping[str, Any]]) -> str:
-    return ", ".join(f"{f['name']} {f['low']:.4g}…{f['high']:.4g}" for f in free)
+    return ", ".join(f"{parameter_label(f['name'])} {f['low']:.4g}…{f['high']:.4g}" for f in free)
+
+
+def _objectives_text(objectives: Sequence[Mapping[str, Any]]) -> str:
+    return ", ".join(
+        f"{score_label(o['name'])} ({value_label(o.get('direction'))})" for o in objectives
+    )
 
 
 def _status_view(run: Mapping[str, Any]) -> Any:
@@ -412,16 +433,13 @@ def _status_view(run: Mapping[str, Any]) -> Any:
     result = run.get("result") or {}
     rows = [
         ("run", run.get("id")),
-        ("state", run.get("state")),
+        ("state", state_label(run.get("state"))),
         ("owner", run.get("owner")),
         ("created", run.get("created_at")),
         ("finished", run.get("finished_at")),
-        ("profile", problem.get("profile")),
+        ("profile", value_label(problem.get("profile"))),
         ("free", _ranges_text(problem.get("free") or [])),
-        (
-            "objectives",
-            ", ".join(f"{o['name']} ({o['direction']})" for o in problem.get("objectives") or []),
-        ),
+        ("objectives", _objectives_text(problem.get("objectives") or [])),
         ("constraints", logic.constraints_text(problem.get("constraints") or []) or "—"),
         ("surrogate", result.get("model_version")),
         ("feasible trials", (run.get("progress") or {}).get("feasible_trials")),
@@ -433,6 +451,11 @@ def _status_view(run: Mapping[str, Any]) -> Any:
     shown = error if run.get("state") == "failed" else note
     messages.append(shown(run.get("error")))
     return [key_values(rows), *[m for m in messages if m]]
+
+
+def _run_status_view(run: Mapping[str, Any]) -> Any:
+    text, colour = logic.run_status(run)
+    return dbc.Alert(text, color=colour, className="py-2 mb-2", id="optimise-run-state-line")
 
 
 def _history_figure(run: Mapping[str, Any], trail: Mapping[str, Any]) -> Any:
@@ -453,14 +476,15 @@ def _infeasible_view(run: Mapping[str, Any]) -> Any:
     rows = logic.infeasible(history)
     if not rows:
         return html.Span("Every trial was feasible.", className="text-muted")
-    counts = table(["rule broken", "trials"], logic.reason_counts(history))
+    broken = [(plain_text(rule, PARAMETER_LABELS), n) for rule, n in logic.reason_counts(history)]
+    counts = table(["rule broken", "trials"], broken)
     listed = table(
         ["trial", "evaluated", "why"],
         [
             (
                 r["number"],
                 "yes" if r["evaluated"] else "no (the profile refused it)",
-                "; ".join(r["reasons"]),
+                "; ".join(plain_text(reason, PARAMETER_LABELS) for reason in r["reasons"]),
             )
             for r in rows[:100]
         ],
@@ -473,7 +497,10 @@ def _trial_view(trial: Mapping[str, Any], objectives: Sequence[Mapping[str, str]
     rows: list[tuple[str, Any]] = [("trial", trial.get("number"))]
     rows += [(parameter_label(k), v) for k, v in (trial.get("params") or {}).items()]
     rows += [
-        (f"{o['name']} ({o['direction'][:3]})", (trial.get("objectives") or {}).get(o["name"]))
+        (
+            f"{score_label(o['name'])} ({value_label(o['direction'])})",
+            (trial.get("objectives") or {}).get(o["name"]),
+        )
         for o in objectives
     ]
     flags = trial.get("flags") or {}
@@ -481,7 +508,11 @@ def _trial_view(trial: Mapping[str, Any], objectives: Sequence[Mapping[str, str]
     return [
         key_values(rows, id="optimise-selected-table"),
         note(f"the surrogate flagged this trial: {', '.join(warn)}", "warning") if warn else None,
-        note("infeasible: " + "; ".join(trial.get("reasons") or []), "warning")
+        note(
+            "infeasible: "
+            + "; ".join(plain_text(r, PARAMETER_LABELS) for r in trial.get("reasons") or []),
+            "warning",
+        )
         if not trial.get("feasible")
         else None,
     ]
@@ -496,10 +527,10 @@ def _runs_view(items: Sequence[Mapping[str, Any]]) -> Any:
         rows.append(
             (
                 dcc.Link(item["id"], href=f"/optimise?run={item['id']}"),
-                item.get("state"),
+                state_label(item.get("state")),
                 item.get("created_at"),
-                ", ".join(item.get("free") or []),
-                ", ".join(item.get("objectives") or []),
+                ", ".join(parameter_label(n) for n in item.get("free") or []),
+                ", ".join(score_label(n) for n in item.get("objectives") or []),
                 f"{done}/{item.get('trials')}",
             )
         )
@@ -517,7 +548,7 @@ def _comparison_view(job: Mapping[str, Any], surrogate: Mapping[str, Any]) -> An
         rel="noopener",
         id="optimise-confirm-report",
     )
-    head = html.P([f"Physics job {job['id']}: {state}. ", link])
+    head = html.P([f"Physics job {job['id']}: {state_label(state)}. ", link])
     if not job.get("result"):
         why = job.get("note") or job.get("error") or job.get("blocked_reason") or ""
         return [head, note(why, "warning") if state in JOB_DONE and why else None]
@@ -553,7 +584,7 @@ def _register_form(app: Dash) -> None:
         State({"type": "optimise-free-range", "name": ALL}, "id"),
     )
     def ranges(values: list[Any], ids: list[dict[str, str]], rows: list[dict[str, str]]) -> Any:
-        job = _by_name(ids, values)
+        job = logic.job_from_form(_by_name(ids, values))  # typed text read as numbers
         found = logic.default_ranges(job)
         profile = logic.profile_of(job)
         texts, lows, highs = [], [], []
@@ -602,19 +633,23 @@ def _register_run(app: Dash) -> None:
         sampler: str | None,
         seed: float | None,
     ) -> tuple[Any, Any]:
-        job = logic.job_from_form(_by_name(ids, values))
+        typed = _by_name(ids, values)
+        job = logic.job_from_form(typed)
         chosen = [i["name"] for i, checked in zip(free_ids, on, strict=True) if checked]
         free, problems = logic.free_rows(
             chosen, _by_name(free_ids, lows), _by_name(free_ids, highs)
         )
         bounds, more = logic.parse_constraints(constraints)
-        if problems or more:
-            return dash.no_update, error("; ".join(problems + more))
+        problems = logic.job_problems(typed) + problems + more
+        if problems:
+            return dash.no_update, error("; ".join(problems))
         body = logic.build_request(job, free, objectives, bounds, trials, sampler, seed)
-        run, message = attempt(lambda: api().post("optimisations", body, creates=True))
+        run, message = attempt(
+            lambda: api().post("optimisations", body, creates=True), labels=LABELS
+        )
         if run is None:
             return dash.no_update, error(message, id="optimise-run-error")
-        return run["id"], note(f"Optimisation {run['id']} queued.", "success")
+        return run["id"], None  # the status line below follows the run from here
 
     @app.callback(
         Output("optimise-status", "children"),
@@ -627,6 +662,7 @@ def _register_run(app: Dash) -> None:
         Output("optimise-trail", "data"),
         Output("optimise-run-state", "data"),
         Output("optimise-cancel", "disabled"),
+        Output("optimise-run-status", "children"),
         Input("optimise-poll", "n_intervals"),
         Input("optimise-run-id", "data"),
         State("optimise-trail", "data"),
@@ -644,7 +680,7 @@ def _register_run(app: Dash) -> None:
                 "No run yet: pose the problem and press Run.", className="text-muted"
             )
             blank = no_data("Parameter importance", "share", "free parameter")
-            return waiting, 0, "", empty, blank, None, True, dash.no_update, None, True
+            return waiting, 0, "", empty, blank, None, True, dash.no_update, None, True, None
         run, message = _fetch_run(run_id)
         if run is None:
             return (
@@ -658,6 +694,7 @@ def _register_run(app: Dash) -> None:
                 dash.no_update,
                 dash.no_update,
                 True,
+                dash.no_update,
             )
         kept = (trail or {}).get("points") if (trail or {}).get("run") == run_id else None
         trail = {"run": run_id, "points": logic.extend_trail(kept, run)}
@@ -682,6 +719,7 @@ def _register_run(app: Dash) -> None:
             trail,
             state if state != known else dash.no_update,
             not (active and _may("optimisations:write")),
+            _run_status_view(run),
         )
 
     @app.callback(

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode
 
+from lto.acorn.forms import DEFAULTS, read_number
+from lto.acorn.labels import state_label
 from lto.atlas.contracts import SIGNAL_NAMES, JobClass, JobParameters, Pattern
 from lto.atlas.policies import PROFILES, ConstraintProfile, constraint_profile, infer_profile_name
 from lto.atlas.technology import Polarization
@@ -69,17 +71,9 @@ FORM_FIELDS: Mapping[str, FormField] = {f.name: f for f in JOB_FORM}
 OPTIONAL = frozenset({"sigma_inner", "polarization", "constraint_profile"})
 INTEGERS = frozenset({"priority"})
 
-# the job the form starts from: ArF dry, 90 nm lines at 180 nm pitch (the docs' example)
-EXAMPLE_JOB: Mapping[str, Any] = {
-    "na": 0.85,
-    "wavelength_nm": 193.0,
-    "dose_mj_cm2": 30.0,
-    "sigma": 0.7,
-    "resist_thickness_nm": 100.0,
-    "grid_size_nm": 4.0,
-    "target_cd_nm": 90.0,
-    "pitch_nm": 180.0,
-}
+# the job the form starts from: the What-if page's (ArF immersion, 45 nm lines at 90 nm pitch
+# with a dipole), so that both pages open on the same profile and the same job
+EXAMPLE_JOB: Mapping[str, Any] = {k: v for k, v in DEFAULTS.items() if k in FORM_FIELDS}
 
 FREE_PARAMETERS: tuple[str, ...] = (
     "na",
@@ -155,18 +149,49 @@ def job_from_query(query: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]
             notes.append(note)
         else:
             values[name] = value
+    # as the What-if form reads a link: a λ or NA without a profile infers it (the default
+    # profile would not fit them), and conventional illumination has no inner σ
+    if "constraint_profile" not in query and {"wavelength_nm", "na"} & set(query):
+        values["constraint_profile"] = None
+    if values.get("illumination") == "conventional" and "sigma_inner" not in query:
+        values["sigma_inner"] = None
     return values, notes
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def job_problems(values: Mapping[str, Any]) -> list[str]:
+    """What is wrong with the numbers typed into the base job (its inputs are text: "abc" is
+    said to be no number, not taken for an empty field), each by the field's label."""
+    problems = []
+    for field in JOB_FORM:
+        value = values.get(field.name)
+        if field.kind != "number" or _blank(value):
+            continue
+        try:
+            read_number(value)
+        except ValueError as error:
+            problems.append(f"{field.label}: {error}")
+    return problems
 
 
 def job_from_form(values: Mapping[str, Any]) -> dict[str, Any]:
     """The job as the API takes it: the fields the engineer filled in (an empty field is left
-    out, so the API's default or its 'field required' applies). ``submitted_by`` is never
-    sent: the API makes it the caller."""
+    out, so the API's default or its 'field required' applies; a number that does not read is
+    left out too, and ``job_problems`` says why). ``submitted_by`` is never sent: the API
+    makes it the caller."""
     job: dict[str, Any] = {}
     for field in JOB_FORM:
         value = values.get(field.name)
-        if value is None or value == "":
+        if _blank(value):
             continue
+        if field.kind == "number":
+            try:
+                value = read_number(value)
+            except ValueError:
+                continue
         if field.kind == "bool":
             value = bool(value)
         elif field.name in INTEGERS and isinstance(value, float) and value.is_integer():
@@ -179,8 +204,14 @@ def job_from_form(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _number(job: Mapping[str, Any], name: str) -> float | None:
+    """The field as a number (the inputs are text: "1.35" too), None where it is none."""
     value = job.get(name)
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if _blank(value):
+        return None
+    try:
+        return read_number(value)
+    except ValueError:
+        return None
 
 
 def profile_of(job: Mapping[str, Any]) -> ConstraintProfile | None:
@@ -355,6 +386,42 @@ def progress_of(run: Mapping[str, Any]) -> tuple[int, int]:
     return done, total
 
 
+STATUS_COLOURS = {
+    "queued": "secondary",
+    "running": "info",
+    "completed": "success",
+    "failed": "danger",
+    "cancelled": "warning",
+}
+
+
+def run_status(run: Mapping[str, Any]) -> tuple[str, str]:
+    """The line under the Run button, as the last poll found the run: (text, Bootstrap
+    colour). It follows the run through queued → running (with the trials done) → completed,
+    failed or cancelled, instead of saying "queued" for ever."""
+    name = f"Optimisation {run.get('id', '?')}"
+    state = str(run.get("state") or "")
+    done, total = progress_of(run)
+    feasible = (run.get("progress") or {}).get("feasible_trials")
+    of_them = f", {feasible} feasible" if isinstance(feasible, int) else ""
+    if state == "queued":
+        text = f"{name} is queued: waiting for a worker to start it."
+    elif state == "running":
+        text = f"{name} is running: {done} of {total} trials done{of_them}."
+    elif state == "completed":
+        text = f"{name} completed: {done} of {total} trials{of_them}."
+    elif state in ("failed", "cancelled"):
+        why = run.get("error")
+        text = (
+            f"{name} {state}: {str(why).rstrip('.')}."
+            if why
+            else f"{name} {state} after {done} of {total} trials."
+        )
+    else:
+        text = f"{name} is {state_label(state)}."
+    return text, STATUS_COLOURS.get(state, "secondary")
+
+
 def extend_trail(
     trail: list[dict[str, Any]] | None, run: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
@@ -524,11 +591,13 @@ __all__ = [
     "is_active",
     "job_from_form",
     "job_from_query",
+    "job_problems",
     "objectives_of",
     "parse_constraints",
     "profile_of",
     "progress_of",
     "reason_counts",
+    "run_status",
     "score_comparison",
     "settings",
     "trials_of",

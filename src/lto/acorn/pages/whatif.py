@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from lto.acorn.access import NotSignedIn, api, explain
+from lto.acorn.access import NotSignedIn, api, attempt, explain
 from lto.acorn.components import error, figure_card, note, table
 from lto.acorn.figures import CD_TITLE, FOCUS_TITLE, no_data
 from lto.acorn.figures.imaging import (
@@ -27,8 +27,17 @@ from lto.acorn.figures.imaging import (
     process_window,
     resist_contour,
 )
-from lto.acorn.figures.scores import score_bars
-from lto.acorn.forms import parameter_form, register_form, values_from_query
+from lto.acorn.figures.scores import score_bars, score_label
+from lto.acorn.forms import (
+    Prefill,
+    check_form,
+    form_values,
+    parameter_form,
+    register_form,
+    values_from_parameters,
+    values_from_query,
+)
+from lto.acorn.labels import state_label
 from lto.acorn.pages import whatif_logic as logic
 from lto.client import ApiError
 
@@ -43,9 +52,28 @@ _DOMAINS: dict[str, dict[str, Any]] = {}  # surrogate version → its training d
 _DOMAINS_LOCK = threading.Lock()
 
 
+def _prefill(job_id: str | None, query: dict[str, Any]) -> tuple[Prefill, dict[str, Any] | None]:
+    """The form, and the physics run it shows (``ran``: the job and the body it was run
+    with): ``?job=ID`` fills the form with that job's parameters, so that "Add to compare"
+    adds what is on screen; otherwise the query's values over the defaults."""
+    if job_id:
+        job, _ = attempt(lambda: api().job(job_id))
+        if isinstance(job, dict) and job.get("parameters"):
+            prefill = values_from_parameters(job["parameters"])
+            return prefill, {"job": job_id, "body": check_form(prefill.values, prefill.extras).body}
+    return values_from_query(query, ignore=PAGE_KEYS), {"job": job_id, "body": None}
+
+
 def layout(**query: Any) -> html.Div:
     job_id = query.get("job") or None
-    prefill = values_from_query(query, ignore=PAGE_KEYS)
+    prefill, ran = _prefill(job_id, query)
+    add = dbc.Button(
+        "Add to compare",
+        id="whatif-add-compare",
+        color="secondary",
+        outline=True,
+        disabled=True,  # until a physics run of the settings on screen has finished
+    )
     form = dbc.Card(
         [
             dbc.CardHeader("Job parameters", className="py-1"),
@@ -53,12 +81,13 @@ def layout(**query: Any) -> html.Div:
                 [
                     parameter_form("whatif", prefill),
                     dbc.Button("Run physics", id="whatif-run", color="primary", className="me-2"),
-                    dbc.Button(
-                        "Add to compare",
-                        id="whatif-add-compare",
-                        color="secondary",
-                        outline=True,
-                        disabled=job_id is None,
+                    # a disabled button gets no pointer events: the tooltip sits on a wrapper
+                    html.Span(
+                        add,
+                        id="whatif-add-compare-wrap",
+                        title=logic.RUN_FIRST,
+                        className="d-inline-block",
+                        tabIndex=0,
                     ),
                     html.Div(id="whatif-run-message", className="mt-2"),
                     html.Div(id="whatif-compare-link", className="mt-1 small"),
@@ -107,8 +136,12 @@ def layout(**query: Any) -> html.Div:
             html.H2("What-if", className="h4"),
             dcc.Store(id="whatif-body"),
             dcc.Store(id="whatif-job", data=job_id),
+            dcc.Store(id="whatif-ran", data=ran),  # the last physics run and its settings
+            dcc.Store(id="whatif-job-status", data=None),  # its state as last polled
             dcc.Interval(id="whatif-poll", interval=POLL_MS, disabled=job_id is None),
-            dbc.Row([dbc.Col(form, lg=5), dbc.Col(prediction, lg=7)]),
+            # the form: half the row on a laptop (lg), 5/12 from 1200 px (xl), so that its
+            # half-width fields keep room for the input beside the unit
+            dbc.Row([dbc.Col(form, lg=6, xl=5), dbc.Col(prediction, lg=6, xl=7)]),
             physics,
             dbc.Row(
                 [
@@ -219,7 +252,7 @@ def attributions_view(found: dict[str, list[tuple[str, float]]]) -> Any:
     if not found:
         return html.Small("No feature attributions in this prediction.", className="text-muted")
     rows = [
-        (name.replace("_", " "), ", ".join(f"{feature} {value:+.3f}" for feature, value in pairs))
+        (score_label(name), ", ".join(f"{feature} {value:+.3f}" for feature, value in pairs))
         for name, pairs in found.items()
     ]
     return html.Div(
@@ -273,7 +306,7 @@ def stages_view(job: dict[str, Any]) -> Any:
     header = html.Div(
         [
             html.Span(f"Job {job.get('id')}: ", className="fw-bold"),
-            html.Span(str(job.get("state", "?")).replace("_", " ")),
+            html.Span(state_label(job.get("state"))),
         ],
         className="mb-1",
     )
@@ -475,7 +508,7 @@ def register(app: Dash) -> None:
         Output("whatif-poll", "disabled"),
         Output("whatif-run-message", "children"),
         Output("app-ids", "data", allow_duplicate=True),
-        Output("whatif-add-compare", "disabled"),
+        Output("whatif-ran", "data"),
         Input("whatif-run", "n_clicks"),
         State("whatif-body", "data"),
         State("app-ids", "data"),
@@ -494,13 +527,15 @@ def register(app: Dash) -> None:
             return no_update, no_update, error(message), no_update, no_update
         job_id = str(job["id"])
         submitted = html.Small(f"Submitted job {job_id}.", className="text-muted")
-        return job_id, False, submitted, logic.with_last_job(ids, job_id), False
+        ran = {"job": job_id, "body": body}
+        return job_id, False, submitted, logic.with_last_job(ids, job_id), ran
 
     @app.callback(
         Output("whatif-job-state", "children"),
         Output("whatif-outcome", "children"),
         Output("whatif-results", "children"),
         Output("whatif-poll", "disabled", allow_duplicate=True),
+        Output("whatif-job-status", "data"),
         *[Output(name, "figure") for name in FIGURE_OUTPUTS],
         Input("whatif-poll", "n_intervals"),
         Input("whatif-job", "data"),
@@ -512,14 +547,15 @@ def register(app: Dash) -> None:
             unchanged = blank_pictures()
         if not job_id:
             idle = html.Small("No physics run yet: press Run physics.", className="text-muted")
-            return (idle, None, None, True, *unchanged)
+            return (idle, None, None, True, None, *unchanged)
         job, failure, message = api_call(lambda: api().job(job_id))
         if not isinstance(job, dict):
             gone = failure is None or failure.status in (401, 403, 404)
-            return (error(message), None, None, gone, *unchanged)
+            return (error(message), None, None, gone, None, *unchanged)
         state = str(job.get("state"))
+        status = {"job": job_id, "state": state}
         if not logic.stops_polling(state):
-            return (stages_view(job), None, None, False, *unchanged)
+            return (stages_view(job), None, None, False, status, *unchanged)
         plot: Any = None
         why: str | None = f"the job is {state.replace('_', ' ')}: no physics result"
         if state in logic.WITH_RESULT:
@@ -529,24 +565,52 @@ def register(app: Dash) -> None:
             outcome_view(job),
             results_view(job) if state in logic.WITH_RESULT else None,
             True,
+            status,
             *pictures(plot, job, why),
         )
+
+    @app.callback(
+        Output("whatif-add-compare", "disabled"),
+        Output("whatif-add-compare-wrap", "title"),
+        Input("whatif-body", "data"),
+        Input("whatif-ran", "data"),
+        Input("whatif-job-status", "data"),
+    )
+    def compare_allowed(
+        body: dict[str, Any] | None, ran: dict[str, Any] | None, status: dict[str, Any] | None
+    ) -> tuple[bool, str]:
+        gate = logic.compare_gate(body, ran, status)
+        return not gate.enabled, gate.why
 
     @app.callback(
         Output("app-ids", "data", allow_duplicate=True),
         Output("whatif-compare-link", "children"),
         Input("whatif-add-compare", "n_clicks"),
-        State("whatif-job", "data"),
+        State({"type": "whatif-field", "name": ALL}, "value"),
+        State({"type": "whatif-field", "name": ALL}, "id"),
+        State("whatif-extras", "data"),
+        State("whatif-ran", "data"),
+        State("whatif-job-status", "data"),
         State("app-ids", "data"),
         prevent_initial_call=True,
     )
     def add_to_compare(
-        clicks: int | None, job_id: str | None, ids: dict[str, Any] | None
+        clicks: int | None,
+        values: list[Any],
+        fields: list[dict[str, str]],
+        extras: dict[str, Any] | None,
+        ran: dict[str, Any] | None,
+        status: dict[str, Any] | None,
+        ids: dict[str, Any] | None,
     ) -> tuple[Any, Any]:
         if not clicks:
             raise PreventUpdate
-        if not job_id:
-            return no_update, html.Span("Run the physics first.", className="text-muted")
+        # the form as it is now, not the store a pending check may not have updated yet
+        current = check_form(form_values(fields, values), extras).body
+        gate = logic.compare_gate(current, ran, status)
+        if not gate.enabled:
+            return no_update, html.Span(f"{gate.why}.", className="text-muted")
+        job_id = str((ran or {})["job"])
         updated = logic.with_compared(ids, job_id)
         listed = updated["compare"]
         link = dcc.Link(

@@ -15,6 +15,8 @@ from typing import Any
 from lto.acorn.figures import finite
 from lto.acorn.figures.scores import HIGHER_IS_WORSE, interval_scores, score_label
 from lto.acorn.forms import values_from_parameters, whatif_href
+from lto.acorn.labels import parameter_label, state_label, value_label
+from lto.acorn.messages import field_message
 from lto.atlas import FINAL_STATES, SIGNAL_NAMES
 from lto.atlas.policies import infer_profile_name
 from lto.atlas.technology import resolution_limit_pitch_nm
@@ -141,11 +143,12 @@ def confidence_text(prediction: Json) -> str:
 def constraint_lines(prediction: Json) -> list[str]:
     """The constraint check in words: the profile and every violated rule."""
     check = prediction.get("constraints") or {}
-    profile = check.get("profile") or "no profile"
+    profile = value_label(check.get("profile")) if check.get("profile") else "no"
     if check.get("ok", True):
         return [f"Meets the {profile} profile."]
     return [f"Breaks the {profile} profile:"] + [
-        f"{v.get('field')}: {v.get('rule')}" for v in check.get("violations") or []
+        field_message(str(v.get("field")), str(v.get("rule")))
+        for v in check.get("violations") or []
     ]
 
 
@@ -202,40 +205,50 @@ def outside_domain(parameters: Json, domain: Json | None) -> list[str]:
     )
     profiles = {p.get("name"): p for p in domain.get("profiles") or []}
     profile = profiles.get(name)
+    shown = value_label(name) if name else "no"
     if profile is None:
-        listed = ", ".join(str(p) for p in profiles)
-        reasons.append(f"profile {name!r} is not in the domain ({listed})")
+        listed = ", ".join(value_label(p) for p in profiles)
+        reasons.append(f"the {shown} profile is not in the domain ({listed})")
     else:
         if wavelength is not None and abs(wavelength - float(profile["wavelength_nm"])) > 1e-6:
             reasons.append(
-                f"wavelength_nm {wavelength:g} is not {name}'s {float(profile['wavelength_nm']):g} nm"
+                f"{parameter_label('wavelength_nm')} {wavelength:g} nm is not {shown}'s "
+                f"{float(profile['wavelength_nm']):g} nm"
             )
         for key, unit in (("na", ""), ("resist_thickness_nm", " nm"), ("dose_mj_cm2", " mJ/cm²")):
             value = finite(parameters.get(key))
             limits = profile.get(key)
             if value is not None and limits and not _within(value, limits):
-                reasons.append(f"{key} {value:g} is outside {name}'s {_range(limits, unit)}")
+                reasons.append(
+                    f"{parameter_label(key)} {value:g}{unit} is outside {shown}'s "
+                    f"{_range(limits, unit)}"
+                )
     sigma = finite(parameters.get("sigma"))
     if sigma is not None and domain.get("sigma") and not _within(sigma, domain["sigma"]):
-        reasons.append(f"sigma {sigma:g} is outside the domain's {_range(domain['sigma'])}")
+        reasons.append(
+            f"{parameter_label('sigma')} {sigma:g} is outside the domain's {_range(domain['sigma'])}"
+        )
     for key, allowed in (("illumination", "illuminations"), ("pattern", "patterns")):
         value = parameters.get(key)
         if value is not None and domain.get(allowed) and value not in domain[allowed]:
-            reasons.append(f"{key} {value!r} is not in the domain ({', '.join(domain[allowed])})")
+            known = ", ".join(value_label(v) for v in domain[allowed])
+            reasons.append(
+                f"{parameter_label(key)} {value_label(value)} is not in the domain ({known})"
+            )
     pitch, cd = finite(parameters.get("pitch_nm")), finite(parameters.get("target_cd_nm"))
     ratio_range = domain.get("pitch_over_limit")
     if ratio_range and pitch and wavelength and na and sigma is not None:
         ratio = pitch / resolution_limit_pitch_nm(wavelength, na, sigma)
         if not _within(ratio, ratio_range):
             reasons.append(
-                f"pitch_nm {pitch:g} is {ratio:.3g}× the resolution limit; the domain covers "
-                f"{_range(ratio_range)}×"
+                f"{parameter_label('pitch_nm')} {pitch:g} nm is {ratio:.3g}× the resolution "
+                f"limit; the domain covers {_range(ratio_range)}×"
             )
     duty_range = domain.get("cd_over_pitch")
     if duty_range and pitch and cd is not None and not _within(cd / pitch, duty_range):
         reasons.append(
-            f"target_cd_nm {cd:g} is {cd / pitch:.3g} of the pitch; the domain covers "
-            f"{_range(duty_range)}"
+            f"{parameter_label('target_cd_nm')} {cd:g} nm is {cd / pitch:.3g} of the pitch; the "
+            f"domain covers {_range(duty_range)}"
         )
     return reasons
 
@@ -274,7 +287,7 @@ def stages(job: Json) -> list[Stage]:
             if state in STAGES:
                 status = "pending"
             else:
-                label = state.replace("_", " ")
+                label = state_label(state)
                 status = _final_status(state)
         elif left_at is not None:
             position, leaving = STAGES.index(key), STAGES.index(left_at)
@@ -305,7 +318,8 @@ def outcome(job: Json) -> list[str]:
     state = str(job.get("state"))
     if state == "rejected":
         return ["Rejected by validation:"] + [
-            f"{v.get('field')}: {v.get('rule')}" for v in job.get("rejection") or []
+            field_message(str(v.get("field")), str(v.get("rule")))
+            for v in job.get("rejection") or []
         ]
     if state == "blocked":
         lines = [f"Blocked by pre-flight: {job.get('blocked_reason') or job.get('note')}"]
@@ -319,7 +333,7 @@ def outcome(job: Json) -> list[str]:
     evaluation = job.get("evaluation") or {}
     if state in ("anomaly_flagged", "engineer_review", "escalated"):
         details = evaluation.get("details") or [job.get("note") or ""]
-        return [f"Flagged for review ({state.replace('_', ' ')}):", *details]
+        return [f"Flagged for review ({state_label(state)}):", *details]
     if state in GOOD_ENDS:
         return [job.get("note") or "Completed."]
     return []
@@ -335,7 +349,8 @@ def alternative_href(job: Json) -> str | None:
 
 
 def alternative_changes(job: Json) -> list[str]:
-    """What the alternative changes, field by field ("na: 1.35 → 1.2")."""
+    """What the alternative changes, field by field, by the form's labels ("Numerical
+    aperture NA: 1.35 → 1.2")."""
     alternative = job.get("alternative") or {}
     parameters = job.get("parameters") or {}
     changes = []
@@ -344,14 +359,14 @@ def alternative_changes(job: Json) -> list[str]:
             continue
         before = parameters.get(key)
         if before != value:
-            changes.append(f"{key}: {_show(before)} → {_show(value)}")
+            changes.append(f"{parameter_label(key)}: {_show(before)} → {_show(value)}")
     return changes
 
 
 def _show(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
-    return "—" if value is None else str(value)
+    return value_label(value)
 
 
 @dataclass(frozen=True)
@@ -393,6 +408,51 @@ def report_href(job_id: str) -> str:
     return f"/reports/{job_id}"
 
 
+# --- "Add to compare" -----------------------------------------------------------------------------
+
+RUN_FIRST = "Run physics for these settings first"
+
+
+@dataclass(frozen=True)
+class CompareGate:
+    """Whether "Add to compare" may add the last physics run, and the button's tooltip."""
+
+    enabled: bool
+    why: str
+
+
+def same_settings(a: Json | None, b: Json | None, tolerance: float = 1e-12) -> bool:
+    """Two checked form bodies ask for the same job (numbers equal to ``tolerance``)."""
+    if a is None or b is None or set(a) != set(b):
+        return False
+    for key, x in a.items():
+        y = b[key]
+        p, q = finite(x), finite(y)
+        if p is not None and q is not None:
+            if abs(p - q) > tolerance * max(abs(p), abs(q), 1.0):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+def compare_gate(current: Json | None, ran: Json | None, status: Json | None) -> CompareGate:
+    """The last physics run (``ran``: its job and the body it was submitted with) may join the
+    comparison only while the form (``current``: its checked body, None while invalid) still
+    asks for exactly those settings and once the run has finished with a physics result
+    (``status``: the job's state as last polled). After any edit the button waits for a
+    physics run of the new settings: it never adds an old job for the values on screen."""
+    job = (ran or {}).get("job")
+    if not job or not same_settings(current, (ran or {}).get("body")):
+        return CompareGate(False, RUN_FIRST)
+    state = (status or {}).get("state") if (status or {}).get("job") == job else None
+    if not state or not stops_polling(state):
+        return CompareGate(False, f"Wait for job {job}: its physics run has not finished")
+    if state not in WITH_RESULT:
+        return CompareGate(False, f"Job {job} is {state_label(state)}, without a physics result: {RUN_FIRST.lower()}")  # fmt: skip
+    return CompareGate(True, f"Add job {job} (the settings on screen) to the comparison")
+
+
 def with_last_job(ids: Json | None, job_id: str) -> dict[str, Any]:
     """The app's id store with ``job_id`` as the last job."""
     return {**(ids or {}), "last_job": job_id}
@@ -406,15 +466,18 @@ def with_compared(ids: Json | None, job_id: str, most: int = 6) -> dict[str, Any
 
 
 __all__ = [
+    "RUN_FIRST",
     "STAGES",
     "STOP_STATES",
     "WITH_RESULT",
+    "CompareGate",
     "Flag",
     "Measured",
     "ScoreRow",
     "Stage",
     "alternative_changes",
     "alternative_href",
+    "compare_gate",
     "confidence_text",
     "constraint_lines",
     "flags",
@@ -424,6 +487,7 @@ __all__ = [
     "outcome",
     "outside_domain",
     "report_href",
+    "same_settings",
     "score_rows",
     "stages",
     "stops_polling",
