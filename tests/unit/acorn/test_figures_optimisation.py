@@ -71,7 +71,7 @@ def test_the_history_plots_each_evaluated_trial_and_the_best_so_far() -> None:
     assert list(traces["best so far"].y) == [0.4, 0.6, 0.6, 0.6, 0.6, 0.7]
     assert traces["best so far"].line.shape == "hv"
     assert figure.layout.xaxis.title.text == "trial"
-    assert figure.layout.yaxis.title.text == "overall_health (score 0–1, higher is better)"
+    assert figure.layout.yaxis.title.text == "overall health (score 0–1, higher is better)"
     assert "1 trial(s) broke the profile's rules" in figure.layout.annotations[0].text
     assert "dose (mJ/cm²) = 31" in traces["feasible"].hovertext[1]
 
@@ -83,7 +83,7 @@ def test_best_so_far_follows_the_direction() -> None:
     late = [trial(0, feasible=False, yield_risk=0.0), trial(1, yield_risk=0.4)]
     assert best_so_far(late, "yield_risk", "minimize") == [None, 0.4]
     figure = trial_history(trials, "yield_risk", "minimize")
-    assert figure.layout.yaxis.title.text == "yield_risk (score 0–1, lower is better)"
+    assert figure.layout.yaxis.title.text == "yield risk (score 0–1, lower is better)"
 
 
 def test_the_history_says_no_data_when_there_is_none() -> None:
@@ -129,8 +129,8 @@ def test_the_front_is_exactly_the_non_dominated_feasible_trials() -> None:
     assert list(traces["Pareto front"].x) == [0.6, 0.7, 0.8]  # joined left to right
     assert sorted(traces["feasible"].customdata) == [2, 6]
     assert list(traces["breaks a constraint"].customdata) == [4]  # 5 was never evaluated
-    assert figure.layout.xaxis.title.text == "overall_health (score 0–1, higher is better)"
-    assert figure.layout.yaxis.title.text == "yield_risk (score 0–1, lower is better)"
+    assert figure.layout.xaxis.title.text == "overall health (score 0–1, higher is better)"
+    assert figure.layout.yaxis.title.text == "yield risk (score 0–1, lower is better)"
     hover = traces["Pareto front"].hovertext[0]
     assert "trial 1" in hover
     assert "dose (mJ/cm²) = 31" in hover
@@ -189,7 +189,7 @@ def test_the_front_says_no_data_when_there_is_none() -> None:
     unevaluated = [trial(0, feasible=False, evaluated=False, overall_health=0.0, yield_risk=1.0)]
     figure = pareto_front(unevaluated, HEALTH_RISK)
     assert says_no_data(figure)
-    assert figure.layout.yaxis.title.text == "yield_risk (score 0–1, lower is better)"
+    assert figure.layout.yaxis.title.text == "yield risk (score 0–1, lower is better)"
 
 
 # --- parameter importance ------------------------------------------------------------------------

@@ -18,6 +18,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from lto.acorn.labels import words
+
 Trial = Mapping[str, Any]
 
 PARAMETER_LABELS: Mapping[str, str] = {
@@ -36,7 +38,7 @@ FEASIBLE, INFEASIBLE, FRONT, BEST, SELECTED = "#1f77b4", "#9e9e9e", "#d62728", "
 def score_title(name: str, direction: str | None = None) -> str:
     """An axis title for a tradeoff score: the name, its range and which way is better."""
     lower = direction == "minimize" if direction else name in LOWER_IS_BETTER
-    return f"{name} (score 0–1, {'lower' if lower else 'higher'} is better)"
+    return f"{words(name)} (score 0–1, {'lower' if lower else 'higher'} is better)"
 
 
 def parameter_label(name: str) -> str:
@@ -142,7 +144,7 @@ def trial_history(trials: Sequence[Trial], objective: str, direction: str) -> go
     """``objective`` per trial (feasible trials filled, trials that broke an outcome
     constraint hollow) and the best feasible value so far as a step line. Trials the profile's
     rules refused were never evaluated: they are counted in a note, not plotted."""
-    title = f"Trial history: {objective}"
+    title = f"Trial history: {words(objective)}"
     x_title, y_title = "trial", score_title(objective, direction)
     shown = [t for t in trials if evaluated(t) and _value(t, objective) is not None]
     if not shown:
@@ -205,7 +207,7 @@ def progress_trail(
 ) -> go.Figure:
     """While a run searches, the API reports the best feasible value so far (no trials yet):
     ``points`` are ``{"done": trials done, "best": {objective: value}}`` as polled."""
-    title = f"Best so far: {objective} (the trials arrive when the run completes)"
+    title = f"Best so far: {words(objective)} (the trials arrive when the run completes)"
     x_title, y_title = "trials done", score_title(objective, direction)
     known = [
         (int(p["done"]), float(p["best"][objective]))
@@ -249,7 +251,7 @@ def pareto_front(
             "Pareto front", "objective 1", "objective 2", "no data: one objective has no front"
         )
     x_name, y_name = names[0], names[1]
-    title = f"Pareto front: {x_name} vs {y_name}"
+    title = f"Pareto front: {words(x_name)} vs {words(y_name)}"
     if len(names) > 2:
         title += f" (front over all {len(names)} objectives)"
     x_title, y_title = score_title(x_name, directions[0]), score_title(y_name, directions[1])

@@ -239,7 +239,7 @@ def _problem_card(form: Mapping[str, Any]) -> dbc.Card:
                         id="optimise-constraints",
                         value=form["constraints"],
                         rows=3,
-                        placeholder="yield_risk<=0.1",
+                        placeholder="e.g. yield_risk<=0.1",
                     ),
                     dbc.Row(
                         [
