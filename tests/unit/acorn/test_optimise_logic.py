@@ -232,7 +232,7 @@ def test_free_rows_keep_the_order_and_need_both_ends_or_neither() -> None:
         {"dose_mj_cm2": 34, "sigma": None, "focus_nm": None},
     )
     assert rows == [{"name": "dose_mj_cm2", "low": 26.0, "high": 34.0}, {"name": "focus_nm"}]
-    assert errors == ["free sigma: give both low and high, or neither (the profile's range)"]
+    assert errors == ["free σ outer: give both low and high, or neither (the profile's range)"]
 
 
 # --- objectives and constraints ------------------------------------------------------------------
@@ -481,3 +481,27 @@ def test_an_api_without_cancel_is_told_apart_from_other_failures() -> None:
     assert "cannot cancel" in (logic.cancel_message(ApiError(405, {})) or "")
     assert logic.cancel_message(ApiError(404, {"detail": "no optimisation 'opt-1'"})) is None
     assert logic.cancel_message(ApiError(409, {"detail": "already completed"})) is None
+
+
+def test_typed_range_ends_that_are_no_number_are_named() -> None:
+    rows, errors = logic.free_rows(["dose_mj_cm2"], {"dose_mj_cm2": "abc"}, {"dose_mj_cm2": "40"})
+    assert rows == []
+    assert len(errors) == 1
+    assert "“abc” is not a number" in errors[0]
+    assert "dose_mj_cm2" not in errors[0]  # the field by its label, not its code name
+    rows, errors = logic.free_rows(["dose_mj_cm2"], {"dose_mj_cm2": " 30 "}, {"dose_mj_cm2": "40"})
+    assert rows == [{"name": "dose_mj_cm2", "low": 30.0, "high": 40.0}]
+    assert errors == []
+
+
+def test_trials_and_seed_are_whole_numbers_in_their_range() -> None:
+    assert logic.whole_number("Trials", "60", low=1, high=logic.MAX_TRIALS) == (60, [])
+    assert logic.whole_number("Seed", "", low=0) == (None, [])
+    assert logic.whole_number("Trials", "abc", low=1)[1] == ["Trials: “abc” is not a number"]
+    assert logic.whole_number("Trials", "2.5", low=1)[1] == [
+        "Trials: must be a whole number (got 2.5)"
+    ]
+    assert logic.whole_number("Trials", "0", low=1, high=500)[1] == [
+        "Trials: must be 1–500 (got 0)"
+    ]
+    assert "decimal point" in logic.whole_number("Seed", "1,5", low=0)[1][0]

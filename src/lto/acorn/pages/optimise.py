@@ -169,9 +169,9 @@ def _free_row(name: str, form: Mapping[str, Any]) -> dbc.Row:
             dbc.Col(
                 dbc.Input(
                     id={"type": "optimise-free-low", "name": name},
-                    type="number",
+                    type="text",
+                    inputmode="decimal",
                     value=low,
-                    step="any",
                     size="sm",
                 ),
                 md=3,
@@ -179,9 +179,9 @@ def _free_row(name: str, form: Mapping[str, Any]) -> dbc.Row:
             dbc.Col(
                 dbc.Input(
                     id={"type": "optimise-free-high", "name": name},
-                    type="number",
+                    type="text",
+                    inputmode="decimal",
                     value=high,
-                    step="any",
                     size="sm",
                 ),
                 md=3,
@@ -248,10 +248,8 @@ def _problem_card(form: Mapping[str, Any]) -> dbc.Card:
                                     dbc.Label("Trials", className="small mb-0"),
                                     dbc.Input(
                                         id="optimise-trials",
-                                        type="number",
-                                        min=1,
-                                        max=logic.MAX_TRIALS,
-                                        step=1,
+                                        type="text",
+                                        inputmode="numeric",
                                         value=form["trials"],
                                         size="sm",
                                     ),
@@ -275,8 +273,8 @@ def _problem_card(form: Mapping[str, Any]) -> dbc.Card:
                                     dbc.Label("Seed (optional)", className="small mb-0"),
                                     dbc.Input(
                                         id="optimise-seed",
-                                        type="number",
-                                        step=1,
+                                        type="text",
+                                        inputmode="numeric",
                                         value=form["seed"],
                                         size="sm",
                                     ),
@@ -629,9 +627,9 @@ def _register_run(app: Dash) -> None:
         free_ids: list[dict[str, str]],
         objectives: list[str] | None,
         constraints: str | None,
-        trials: float | None,
+        trials: str | None,
         sampler: str | None,
-        seed: float | None,
+        seed: str | None,
     ) -> tuple[Any, Any]:
         typed = _by_name(ids, values)
         job = logic.job_from_form(typed)
@@ -640,10 +638,12 @@ def _register_run(app: Dash) -> None:
             chosen, _by_name(free_ids, lows), _by_name(free_ids, highs)
         )
         bounds, more = logic.parse_constraints(constraints)
-        problems = logic.job_problems(typed) + problems + more
+        count, bad_count = logic.whole_number("Trials", trials, low=1, high=logic.MAX_TRIALS)
+        chosen_seed, bad_seed = logic.whole_number("Seed", seed, low=0)
+        problems = logic.job_problems(typed) + problems + more + bad_count + bad_seed
         if problems:
             return dash.no_update, error("; ".join(problems))
-        body = logic.build_request(job, free, objectives, bounds, trials, sampler, seed)
+        body = logic.build_request(job, free, objectives, bounds, count, sampler, chosen_seed)
         run, message = attempt(
             lambda: api().post("optimisations", body, creates=True), labels=LABELS
         )

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 from lto.acorn.forms import DEFAULTS, read_number
-from lto.acorn.labels import state_label
+from lto.acorn.labels import parameter_label, state_label
 from lto.atlas.contracts import SIGNAL_NAMES, JobClass, JobParameters, Pattern
 from lto.atlas.policies import PROFILES, ConstraintProfile, constraint_profile, infer_profile_name
 from lto.atlas.technology import Polarization
@@ -258,21 +258,55 @@ def default_ranges(job: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
     return ranges
 
 
+def optional_number(text: Any) -> float | None:
+    """A typed box's number; None when it is left empty. ValueError in plain words for text
+    that is no number ("“abc” is not a number", a decimal comma)."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    return read_number(text)
+
+
+def whole_number(
+    label: str, text: Any, *, low: int | None = None, high: int | None = None
+) -> tuple[int | None, list[str]]:
+    """A typed box's whole number (None when empty), checked against ``low``…``high``; the
+    message names the box by ``label``."""
+    try:
+        number = optional_number(text)
+    except ValueError as error:
+        return None, [f"{label}: {error}"]
+    if number is None:
+        return None, []
+    if not number.is_integer():
+        return None, [f"{label}: must be a whole number (got {number:g})"]
+    if (low is not None and number < low) or (high is not None and number > high):
+        span = f"{low}–{high}" if low is not None and high is not None else f"at least {low}"
+        return None, [f"{label}: must be {span} (got {number:g})"]
+    return int(number), []
+
+
 def free_rows(
     chosen: Iterable[str],
-    lows: Mapping[str, float | None],
-    highs: Mapping[str, float | None],
+    lows: Mapping[str, Any],
+    highs: Mapping[str, Any],
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """The ``free`` list: each chosen parameter, with its range when both ends are given (the
-    profile's otherwise); a message for a half-given range."""
+    profile's otherwise); a message for a half-given range or an end that is no number."""
     picked = set(chosen)
     rows, errors = [], []
     for name in FREE_PARAMETERS:
         if name not in picked:
             continue
-        low, high = lows.get(name), highs.get(name)
+        try:
+            low, high = optional_number(lows.get(name)), optional_number(highs.get(name))
+        except ValueError as error:
+            errors.append(f"free {parameter_label(name)}: {error}")
+            continue
         if (low is None) != (high is None):
-            errors.append(f"free {name}: give both low and high, or neither (the profile's range)")
+            errors.append(
+                f"free {parameter_label(name)}: give both low and high, or neither (the "
+                "profile's range)"
+            )
             continue
         row: dict[str, Any] = {"name": name}
         if low is not None and high is not None:
