@@ -10,6 +10,7 @@ import os
 import pty
 import re
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -46,6 +47,7 @@ def _take_the_terminal() -> None:
     """In the child, after setsid: the pty on stdin becomes its controlling terminal, so the
     terminal's Ctrl-C signals its foreground process group, as a shell's would."""
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # as a shell's foreground job has it
 
 
 def _listening(port: int) -> bool:

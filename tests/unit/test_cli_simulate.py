@@ -272,8 +272,15 @@ def test_the_external_simulator_is_honoured(tmp_path: Path) -> None:
 
 
 def test_cupy_without_a_gpu_is_an_environment_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
     monkeypatch.setattr("lto.bootstrap.cuda_device_count", lambda: 0)
-    for command in (["simulate", *FLAGS], ["demo"]):
+    with socket.socket() as one, socket.socket() as two:  # ports nothing else holds
+        one.bind(("127.0.0.1", 0))
+        two.bind(("127.0.0.1", 0))
+        ports = [str(one.getsockname()[1]), str(two.getsockname()[1])]
+    demo = ["demo", "--api-port", ports[0], "--web-port", ports[1]]
+    for command in (["simulate", *FLAGS], demo):
         result = CliRunner().invoke(cli, command, env={"LTO_ARRAY_BACKEND": "cupy"})
         assert result.exit_code == ExitCode.ENVIRONMENT, command
         assert "LTO_ARRAY_BACKEND=cupy" in result.stderr

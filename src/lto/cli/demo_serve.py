@@ -152,7 +152,9 @@ def serve_demo(
     def on_term(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, on_term)
+    # SIGINT too, explicitly: a process started with it ignored (a shell's `… &` does that)
+    # would otherwise outlive its children, which stop on the terminal's Ctrl-C themselves
+    previous = {sig: signal.signal(sig, on_term) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         deadline = time.monotonic() + READY_TIMEOUT_S
         children.append(_start("API", ["serve", "--host", host, "--port", str(api_port),
@@ -184,7 +186,8 @@ def serve_demo(
         stopping = True
     finally:
         stop(children)
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if stopping:
             console.print("  stopped: API, worker and web app", markup=False)
 
