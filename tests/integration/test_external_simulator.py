@@ -45,7 +45,7 @@ def test_a_result_comes_back_with_progress() -> None:
         ("garbage", "invalid result.json"),
         ("no_result", "wrote no result.json"),
         ("wrong_job", "answered for job 'someone-else'"),
-        ("invalid", "cd_nm: Input should be greater than or equal to 0"),
+        ("invalid", "cd_nm: must be at least 0"),
     ],
 )
 def test_failures_become_clear_simulation_errors(mode: str, message: str) -> None:

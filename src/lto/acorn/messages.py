@@ -9,10 +9,11 @@ about bad input, its own form's or the API's problem details, goes through here.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from lto.acorn.labels import PARAMETER_LABELS, value_label, words
+from lto.atlas.wording import in_words
 
 Labels = Mapping[str, str]
 LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
@@ -44,17 +45,6 @@ API_LABELS: Labels = {
 }
 
 
-def _number(text: str) -> str:
-    """A bound as a person writes it: 10000.0 → 10,000; 0.01 stays."""
-    try:
-        value = float(text)
-    except ValueError:
-        return text
-    if value.is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:,.10f}".rstrip("0").rstrip(".")
-
-
 def _choices(text: str) -> str:
     """ "'line_space', 'contact_array' or 'line_end'" → "Lines and spaces, Contact array or
     Line ends" (pydantic's enum members, ``<Shape.DIPOLE: 'dipole'>``, spelled alike)."""
@@ -64,47 +54,6 @@ def _choices(text: str) -> str:
     return found[0] if len(found) == 1 else f"{', '.join(found[:-1])} or {found[-1]}"
 
 
-Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
-
-
-def _rule(pattern: str, say: str | Callable[[re.Match[str]], str]) -> Rule:
-    answer = say if callable(say) else (lambda _found, text=say: text)
-    return re.compile(pattern, re.IGNORECASE), answer
-
-
-_RULES: tuple[Rule, ...] = (
-    _rule(r"^field required$", "required"),
-    _rule(r"^input should be a finite number", "must be a finite number"),
-    _rule(r"^input should be a valid number", "must be a number"),
-    _rule(r"^input should be a valid integer", "must be a whole number"),
-    _rule(r"^input should be a valid boolean", "must be yes or no (true or false)"),
-    _rule(r"^input should be a valid (datetime|date|time)",
-          "must be a date and time with a zone, like 2026-12-01T00:00Z"),
-    _rule(r"^input should be a valid string", "must be text"),
-    _rule(r"^input should be a valid (list|array|tuple|set)", "must be a list"),
-    _rule(r"^input should be a valid (dictionary|object)", "must be a set of named values"),
-    _rule(r"^input should be greater than or equal to (\S+)$",
-          lambda m: f"must be at least {_number(m[1])}"),
-    _rule(r"^input should be greater than (\S+)$", lambda m: f"must be greater than {_number(m[1])}"),
-    _rule(r"^input should be less than or equal to (\S+)$",
-          lambda m: f"must be at most {_number(m[1])}"),
-    _rule(r"^input should be less than (\S+)$", lambda m: f"must be less than {_number(m[1])}"),
-    _rule(r"^input should be (('|<).*)$", lambda m: f"must be one of {_choices(m[1])}"),
-    _rule(r"^string should have at least 1 character", "must not be empty"),
-    _rule(r"^string should have at least (\d+) characters",
-          lambda m: f"must be at least {m[1]} characters long"),
-    _rule(r"^string should have at most (\d+) characters?",
-          lambda m: f"must be at most {m[1]} characters long"),
-    _rule(r"^string should match pattern", "holds characters that are not allowed there"),
-    _rule(r"^(list|tuple|set) should have at least (\d+) items?",
-          lambda m: f"needs at least {m[2]}"),
-    _rule(r"^(list|tuple|set) should have at most (\d+) items?",
-          lambda m: f"takes at most {m[2]}"),
-    _rule(r"^dictionary should have at most (\d+) items?", lambda m: f"takes at most {m[1]} entries"),
-    _rule(r"^extra inputs are not permitted", "is not a setting the API knows"),
-    _rule(r"^json decode error|^invalid json", "is not valid JSON"),
-    _rule(r"^input should be (.*)$", lambda m: f"must be {m[1]}"),
-)  # fmt: skip
 _PREFIXES = re.compile(r"^(value error|assertion failed), ", re.IGNORECASE)
 # snake_case names of the job's fields inside a rule ("target_cd_nm (95) must be smaller than
 # pitch_nm (90)"); a one-word name only where a value follows it ("sigma (0.9)")
@@ -119,12 +68,10 @@ _LOCATION = re.compile(r"\b(?:body|query|path|header|cookie)\.([A-Za-z_][\w.-]*)
 def plain_rule(rule: str, labels: Labels | None = None) -> str:
     """pydantic's or the API's rule in plain words; a rule already in words is kept, with the
     fields it names by their labels."""
-    text = _PREFIXES.sub("", str(rule).strip())
-    for pattern, say in _RULES:
-        found = pattern.search(text)
-        if found is not None:
-            return say(found)
-    return _name_fields(text, labels)
+    worded = in_words(rule, _choices)
+    if worded is not None:
+        return worded.replace("a setting LTO knows", "a setting the API knows")
+    return _name_fields(_PREFIXES.sub("", str(rule).strip()), labels)
 
 
 def _name_fields(text: str, labels: Labels | None) -> str:

@@ -56,11 +56,14 @@ class CannotImage(CliError):
 
 
 def _validation_lines(exc: Any) -> tuple[list[str], ExitCode]:
-    """A pydantic ValidationError as one line per error: LTO_* variables for settings."""
+    """A pydantic ValidationError as one line per error, its rule in plain words: LTO_*
+    variables for settings."""
+    from lto.atlas.wording import plain_rule
+
     settings = exc.title == "Settings"
     lines = []
     for error in exc.errors():
-        message = str(error["msg"]).removeprefix("Value error, ")
+        message = plain_rule(str(error["msg"]))
         where = ".".join(str(p) for p in error["loc"])
         if settings:
             lines.append(f"LTO_{where.upper()}: {message}" if where else message)

@@ -83,7 +83,7 @@ def test_an_acknowledgement_with_a_field_in_its_body_is_refused_naming_it(api: A
     assert refused.status_code == 422, refused.text
     assert refused.headers["content-type"] == "application/problem+json"
     assert [e["field"] for e in refused.json()["errors"]] == ["note"]
-    assert "not permitted" in refused.json()["errors"][0]["rule"]
+    assert "is not a setting LTO knows" in refused.json()["errors"][0]["rule"]
     not_an_object = api.client.post(path, json=["note"], headers=api.headers())
     assert not_an_object.status_code == 422
     with api.app.uow() as uow:

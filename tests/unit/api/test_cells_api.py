@@ -246,7 +246,7 @@ EDITS: list[tuple[str, list[dict[str, Any]], str]] = [
                                      "thickness_nm": 200}}], "names no equipment"),
     ("operations.0.equipment.id", [{"op": "install", "equipment": {"kind": "etch chamber", "id": "dev",
                                     "name": "etch"}}], "already installed"),
-    ("operations.0.name", [{"op": "rename", "name": ""}], "at least 1 character"),
+    ("operations.0.name", [{"op": "rename", "name": ""}], "must not be empty"),
     ("operations.0.op", [{"op": "paint", "colour": "red"}], "does not match"),
     ("operations.1.equipment.purpose", [{"op": "rename", "name": "x"},
                                         {"op": "install", "equipment": {"kind": "bake plate", "name": "b"}}], "required"),

@@ -16,6 +16,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from lto.atlas.wording import plain_rule
+
 log = logging.getLogger("lto.api")
 
 PROBLEM = "application/problem+json"
@@ -154,7 +156,7 @@ _ENUM_MEMBER = re.compile(r"<\w+\.\w+: ('[^']*')>")
 
 
 def _readable(rule: str) -> str:
-    return _ENUM_MEMBER.sub(r"\1", rule)
+    return plain_rule(_ENUM_MEMBER.sub(r"\1", rule))
 
 
 def _validation(request: Request, exc: Exception) -> JSONResponse:
