@@ -112,9 +112,33 @@ def options(values: Iterable[Any], *, blank: str | None = None) -> list[dict[str
     return found + [{"label": value_label(v), "value": str(v)} for v in values]
 
 
+# the surrogate's engineered features (lto.daedalus.features), as an engineer names them
+FEATURE_LABELS: Mapping[str, str] = {
+    "k1_half_pitch": "k1 of the half pitch",
+    "pitch_over_limit": "pitch / resolution limit",
+    "grid_over_nyquist": "grid / Nyquist pixel",
+    "log_dose_over_predicted_dose_to_size": "log(dose / predicted dose to size)",
+    "lambda_over_na": "λ/NA",
+    "rayleigh_dof": "Rayleigh DoF λ/NA²",
+    "coherent_cutoff": "coherent cutoff",
+    "incoherent_cutoff": "incoherent cutoff",
+}
+
+
+def feature_label(name: str) -> str:
+    """A surrogate feature in words: a one-hot column ``pattern=contact_array`` as "Pattern:
+    Contact array (one-hot)", a job parameter by its form label."""
+    if "=" in name:
+        column, _, value = name.partition("=")
+        return f"{parameter_label(column)}: {value_label(value)} (one-hot)"
+    return FEATURE_LABELS.get(name) or parameter_label(name)
+
+
 __all__ = [
+    "FEATURE_LABELS",
     "PARAMETER_LABELS",
     "VALUE_LABELS",
+    "feature_label",
     "options",
     "parameter_label",
     "state_label",

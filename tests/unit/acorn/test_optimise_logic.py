@@ -434,13 +434,13 @@ def test_the_whatif_url_carries_every_field_of_the_trials_job() -> None:
     assert set(query) == expected
     assert query["use_ai_surrogate"] == "true"
     assert query["illumination"] == "conventional"
-    assert float(query["dose_mj_cm2"]) == params["dose_mj_cm2"]  # exactly, not rounded
+    assert query["dose_mj_cm2"] == "31.12"  # four significant digits, a setting a scanner takes
     assert float(query["focus_nm"]) == -12.5
     # the What-if page reads it back to the very job the trial stands for
     read, notes = logic.job_from_query(query)
     assert notes == []
     rebuilt = JobParameters.model_validate(logic.job_from_form(read) | {"submitted_by": "erin"})
-    original = JobParameters.model_validate({**TEMPLATE, **params})
+    original = JobParameters.model_validate({**TEMPLATE, **params, "dose_mj_cm2": 31.12})
     assert rebuilt.model_dump(exclude={"metadata"}) == original.model_dump(exclude={"metadata"})
 
 

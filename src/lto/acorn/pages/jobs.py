@@ -190,5 +190,7 @@ def register(app: Dash) -> None:
             table(HEADER, _rows(items), id="jobs-table"),
             None if items else note("No jobs match these filters.", "secondary"),
         ]
-        label = f"page {logic.page_number(shown)} · {len(items)} jobs"
+        label = (
+            f"page {logic.page_number(shown)} · {len(items)} job{'' if len(items) == 1 else 's'}"
+        )
         return (body, None, shown, not logic.has_previous(shown), not logic.has_next(shown), label)

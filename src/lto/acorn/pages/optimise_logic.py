@@ -551,8 +551,8 @@ def settings(template: Mapping[str, Any], params: Mapping[str, float]) -> dict[s
 def _query_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)  # the shortest text that reads back as the same number
+    if isinstance(value, float):  # four significant digits: a setting a scanner can take
+        return repr(float(f"{value:.4g}"))  # (28.79 mJ/cm², not 28.788670187097903)
     return str(value)
 
 

@@ -37,7 +37,7 @@ from lto.acorn.forms import (
     values_from_parameters,
     values_from_query,
 )
-from lto.acorn.labels import state_label
+from lto.acorn.labels import feature_label, state_label
 from lto.acorn.pages import whatif_logic as logic
 from lto.client import ApiError
 
@@ -252,7 +252,10 @@ def attributions_view(found: dict[str, list[tuple[str, float]]]) -> Any:
     if not found:
         return html.Small("No feature attributions in this prediction.", className="text-muted")
     rows = [
-        (score_label(name), ", ".join(f"{feature} {value:+.3f}" for feature, value in pairs))
+        (
+            score_label(name),
+            ", ".join(f"{feature_label(feature)} {value:+.3f}" for feature, value in pairs),
+        )
         for name, pairs in found.items()
     ]
     return html.Div(

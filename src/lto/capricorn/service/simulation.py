@@ -157,7 +157,7 @@ class SimulationHandler:
                     Alert(
                         Severity.WARNING,
                         "evaluation",
-                        f"job {job_id}: {found.summary()}",
+                        f"{job_id}: {found.summary()}",
                         job_id=job_id,
                     )
                 )
