@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from lto.atlas.contracts import JobParameters, SimulationResult
+from lto.atlas.wording import plain_rule
 from lto.matrix.ports import ProgressCallback, SimulationError, SimulatorPort
 
 CONTRACT = "lto.simulation/1"
@@ -153,7 +154,8 @@ class ExternalProcessSimulator(SimulatorPort):
             result = SimulationResult.model_validate_json(result_file.read_text())
         except ValidationError as exc:
             problems = "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or 'result'}: {e['msg']}" for e in exc.errors()[:5]
+                f"{'.'.join(map(str, e['loc'])) or 'result'}: {plain_rule(e['msg'])}"
+                for e in exc.errors()[:5]
             )
             raise SimulationError(
                 f"external simulator {self.name!r} wrote an invalid result.json: {problems}"
