@@ -111,7 +111,7 @@ class Application:
         last drift report for it (``lto drift``) sets the drift its reliability discounts."""
         return self._load_current_surrogate()
 
-    def _load_current_surrogate(self) -> Any:
+    def _load_current_surrogate(self) -> SurrogatePort:
         surrogate = self.model_store.load_current()
         drift = latest_drift_psi(self.settings.data_dir, surrogate.version)
         if drift is not None:
@@ -174,7 +174,7 @@ class Application:
         (when there is one) predicting beside it in shadow, logged, never returned."""
         return self._preflight_of(self.surrogate)
 
-    def _preflight_of(self, surrogate: Any) -> SurrogatePort:
+    def _preflight_of(self, surrogate: SurrogatePort) -> SurrogatePort:
         challenger = self._registered("challenger")
         if challenger is None:
             return surrogate
@@ -389,9 +389,9 @@ class Application:
         prediction to load it, and to say why."""
         import threading
 
-        if self.__dict__.get("_swapping"):
+        swapping = self.__dict__.setdefault("_swapping", threading.Lock())
+        if not swapping.acquire(blocking=False):  # one load at a time, whoever asks
             return
-        self.__dict__["_swapping"] = True
 
         def load() -> None:
             try:
@@ -404,7 +404,7 @@ class Application:
                 if self.settings.simulator == "surrogate":
                     self.__dict__.pop("simulator", None)
             finally:
-                self.__dict__["_swapping"] = False
+                swapping.release()
 
         threading.Thread(target=load, name="model-swap", daemon=True).start()
 

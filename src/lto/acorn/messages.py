@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from lto.acorn.labels import PARAMETER_LABELS, value_label, words
-from lto.atlas.wording import in_words
+from lto.atlas.wording import in_words, without_prefix
 
 Labels = Mapping[str, str]
 LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
@@ -54,7 +54,6 @@ def _choices(text: str) -> str:
     return found[0] if len(found) == 1 else f"{', '.join(found[:-1])} or {found[-1]}"
 
 
-_PREFIXES = re.compile(r"^(value error|assertion failed), ", re.IGNORECASE)
 # snake_case names of the job's fields inside a rule ("target_cd_nm (95) must be smaller than
 # pitch_nm (90)"); a one-word name only where a value follows it ("sigma (0.9)")
 _NAMED = re.compile(
@@ -71,7 +70,7 @@ def plain_rule(rule: str, labels: Labels | None = None) -> str:
     worded = in_words(rule, _choices)
     if worded is not None:
         return worded.replace("a setting LTO knows", "a setting the API knows")
-    return _name_fields(_PREFIXES.sub("", str(rule).strip()), labels)
+    return _name_fields(without_prefix(rule), labels)
 
 
 def _name_fields(text: str, labels: Labels | None) -> str:

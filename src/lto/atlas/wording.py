@@ -80,10 +80,16 @@ _PREFIXES = re.compile(r"^(value error|assertion failed), ", re.IGNORECASE)
 _QUOTED_RULES = _rules(quoted_choices)
 
 
+def without_prefix(rule: str) -> str:
+    """``rule`` less the "Value error, " (or "Assertion failed, ") pydantic puts before LTO's
+    own rules."""
+    return _PREFIXES.sub("", str(rule).strip())
+
+
 def in_words(rule: str, choices: Choices | None = None) -> str | None:
     """pydantic's wording of ``rule`` in plain words; None when it is not pydantic's (a rule
     LTO wrote itself, already in words)."""
-    text = _PREFIXES.sub("", str(rule).strip())
+    text = without_prefix(rule)
     for pattern, say in _rules(choices) if choices else _QUOTED_RULES:
         found = pattern.search(text)
         if found is not None:
@@ -94,7 +100,7 @@ def in_words(rule: str, choices: Choices | None = None) -> str | None:
 def plain_rule(rule: str, choices: Choices | None = None) -> str:
     """``rule`` in plain words: pydantic's wording translated, LTO's own kept (less the
     "Value error, " pydantic puts before it)."""
-    return in_words(rule, choices) or _PREFIXES.sub("", str(rule).strip())
+    return in_words(rule, choices) or without_prefix(rule)
 
 
-__all__ = ["in_words", "number_as_written", "plain_rule", "quoted_choices"]
+__all__ = ["in_words", "number_as_written", "plain_rule", "quoted_choices", "without_prefix"]
