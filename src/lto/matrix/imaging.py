@@ -30,8 +30,8 @@ from lto.matrix import polarization as vector
 from lto.matrix.backend import ArrayBackend, get_backend
 from lto.matrix.polarization import Polarization
 from lto.matrix.pupil import aberration_rate, check_aberrations, defocus_rate, pupil_phase
+from lto.matrix.source_integration import SourceQuadrature, source_quadrature
 from lto.matrix.source_integration import clear_cache as clear_quadrature_cache
-from lto.matrix.source_integration import source_quadrature
 from lto.matrix.sources import Source
 
 Method = Literal["abbe", "hopkins"]
@@ -106,12 +106,45 @@ def intensity_from_spectra(
     The fields are inverse-transformed on the small grid, accumulated there, and the intensity is
     Fourier-interpolated to full size: exact, because it is band-limited.
     """
-    xp = backend.xp
     ny, nx = band.shape
     my, mx = band.small
-    rows, cols = backend.asarray(band.ky % my), backend.asarray(band.kx % mx)
     weights = backend.asarray(weights, dtype=np.float64)
     scale = (my * mx) / (ny * nx)  # small-grid IDFT → full-grid field amplitude
+    if band.ky.size**2 <= 2 * my * mx * max(np.log2(my * mx), 1.0):  # ≈ the FFTs' cost per row
+        total = _mutual_intensity_image(spectra, weights, band, backend) * scale**2
+    else:
+        total = _summed_fields_image(spectra, weights, band, backend, scale)
+    if (my, mx) == (ny, nx):
+        return backend.to_numpy(total)
+    return backend.to_numpy(_fourier_upsample(total, (ny, nx), backend))
+
+
+def _mutual_intensity_image(spectra: Any, weights: Any, band: Band, backend: ArrayBackend) -> Any:
+    """The small-grid intensity from the mutual intensity J = Σ_j w_j s_j s_jᴴ (bins × bins):
+    the intensity's spectrum at each difference of two bins is the sum of J over the pairs with
+    that difference, so one inverse FFT replaces one per row. Cheaper than the fields when the
+    bins are few (1-D clips: a handful of orders against hundreds of source nodes), and exact:
+    the small grid holds every difference without aliasing."""
+    xp = backend.xp
+    my, mx = band.small
+    mutual = (spectra * weights[:, None]).T @ xp.conj(spectra)  # J[k, l] = Σ w s_k s̄_l
+    dy = (band.ky[:, None] - band.ky[None, :]) % my
+    dx = (band.kx[:, None] - band.kx[None, :]) % mx
+    where = backend.asarray((dy * mx + dx).ravel())
+    flat = mutual.ravel()
+    spectrum = xp.bincount(where, weights=flat.real, minlength=my * mx) + 1j * xp.bincount(
+        where, weights=flat.imag, minlength=my * mx
+    )
+    return backend.ifft2(spectrum.reshape(my, mx)).real / (my * mx)
+
+
+def _summed_fields_image(
+    spectra: Any, weights: Any, band: Band, backend: ArrayBackend, scale: float
+) -> Any:
+    """Σ_j w_j |IDFT(spectra[j])|² on the small grid, field by field in batches."""
+    xp = backend.xp
+    my, mx = band.small
+    rows, cols = backend.asarray(band.ky % my), backend.asarray(band.kx % mx)
     total = xp.zeros((my, mx), dtype=np.float64)
     for start in range(0, spectra.shape[0], _BATCH):
         chunk = spectra[start : start + _BATCH]
@@ -119,9 +152,7 @@ def intensity_from_spectra(
         grid[:, rows, cols] = chunk
         fields = backend.ifft2(grid) * scale
         total += backend.accumulate_intensity(fields, weights[start : start + _BATCH])
-    if (my, mx) == (ny, nx):
-        return backend.to_numpy(total)
-    return backend.to_numpy(_fourier_upsample(total, (ny, nx), backend))
+    return total
 
 
 def _fourier_upsample(small: Any, shape: tuple[int, int], backend: ArrayBackend) -> Any:
@@ -265,13 +296,13 @@ def transfer_functions(
     orders = np.column_stack([band.fx, band.fy]) / cutoff
     nodes = source_quadrature(source, orders, smoothness=smoothness)
     # everything below only where the order passes: most entries of a 2-D clip do not
-    node, order = np.nonzero(nodes.passes)
-    fx = band.fx[order] + nodes.sx[node] * cutoff
-    fy = band.fy[order] + nodes.sy[node] * cutoff
-    if defocus_nm == 0 and not aberrations:
-        phases: np.ndarray | float = 1.0
-    else:
+    passing = _passing(nodes, band, cutoff, medium_index / wavelength_nm)
+    node, fx, fy = passing.node, passing.fx, passing.fy
+    phases: np.ndarray | float = 1.0
+    if aberrations:
         phases = pupil_phase(fx, fy, defocus_nm=defocus_nm, aberrations=aberrations, **optics)
+    elif defocus_nm != 0:
+        phases = _unit_phasors(2 * np.pi * defocus_nm * passing.kz_offset)
     # (a boolean mask assigns in np.nonzero's order, and faster than index pairs)
     if polarization is None:
         pupils = np.zeros(nodes.passes.shape, dtype=np.complex128)
@@ -294,6 +325,46 @@ def transfer_functions(
             rows[start : start + nodes.size][nodes.passes] = phases * component
             weights.append(share * nodes.weights)
     return band, rows, np.concatenate(weights) / clear
+
+
+@dataclass(frozen=True, eq=False)
+class _Passing:
+    """The (node, order) entries of a quadrature where the order passes (in ``np.nonzero``'s
+    order), their pupil frequencies and the defocus term √(k² − f²) − k there."""
+
+    node: NDArray[np.int64]
+    fx: NDArray[np.float64]
+    fy: NDArray[np.float64]
+    kz_offset: NDArray[np.float64]
+
+
+_PASSING_CACHE: OrderedDict[tuple[Any, ...], _Passing] = OrderedDict()
+
+
+def _passing(nodes: SourceQuadrature, band: Band, cutoff: float, k_medium: float) -> _Passing:
+    """``_Passing`` for a quadrature on a band, remembered: a focus-exposure matrix asks for the
+    same quadrature at many focus values, and only the phase differs between them. The key holds
+    the quadrature itself (compared by identity), so its id is never reused while cached."""
+    key = (nodes, band.shape, band.pixel_nm, band.small, cutoff, k_medium)
+    if key in _PASSING_CACHE:
+        _PASSING_CACHE.move_to_end(key)
+        return _PASSING_CACHE[key]
+    node, order = np.nonzero(nodes.passes)
+    fx = band.fx[order] + nodes.sx[node] * cutoff
+    fy = band.fy[order] + nodes.sy[node] * cutoff
+    kz_offset = np.sqrt(np.maximum(k_medium**2 - (fx**2 + fy**2), 0.0)) - k_medium
+    passing = _PASSING_CACHE[key] = _Passing(node, fx, fy, kz_offset)
+    if len(_PASSING_CACHE) > 16:
+        _PASSING_CACHE.popitem(last=False)
+    return passing
+
+
+def _unit_phasors(phase: np.ndarray) -> np.ndarray:
+    """exp(i·phase), from a cos and a sin of the real array (cheaper than a complex exp)."""
+    result = np.empty(phase.shape, dtype=np.complex128)
+    result.real = np.cos(phase)
+    result.imag = np.sin(phase)
+    return result
 
 
 def _image_through(
@@ -330,6 +401,7 @@ _CACHE_SIZE = 32
 def clear_kernel_cache() -> None:
     """Forget the cached kernels and source quadratures (for cold timings)."""
     _KERNEL_CACHE.clear()
+    _PASSING_CACHE.clear()
     clear_quadrature_cache()
 
 
@@ -372,7 +444,8 @@ def hopkins_kernels(
         polarization=polarization,
     )  # fmt: skip
     pupils *= np.sqrt(weights)[:, None]  # a fresh array: scaled in place
-    u, eigenvalues = _tcc_eigen(pupils)
+    dc = int(np.flatnonzero((band.ky == 0) & (band.kx == 0))[0])
+    u, eigenvalues = _tcc_eigen(pupils, exact_bin=dc)
     cumulative = np.cumsum(eigenvalues) / eigenvalues.sum()
     keep = int(np.searchsorted(cumulative, energy) + 1)
     if max_kernels is not None:
@@ -388,21 +461,30 @@ def hopkins_kernels(
     return kernels
 
 
-def _tcc_eigen(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _tcc_eigen(rows: np.ndarray, *, exact_bin: int) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvectors (columns) and eigenvalues (descending) of TCC = Bᴴ·B for the (rows × bins)
     matrix B = √w·A: by the SVD of B when rows are few, else by the Hermitian eigensolver of the
-    small bins × bins TCC."""
+    small bins × bins TCC, whose row and column ``exact_bin`` (the zero frequency: a clear
+    field's level) are computed in full precision."""
     count, bins = rows.shape
     if count <= bins:
         u, singular, _ = np.linalg.svd(rows.T, full_matrices=False)
         return u, singular**2
     # Bᴴ·B from one real product of [Re B, Im B] with itself (complex GEMM on tall, narrow
     # matrices is several times slower here; BLAS's zherk halves the work but stalls for tens
-    # of ms under thread contention on a shared machine)
-    stacked = np.concatenate([rows.real, rows.imag], axis=1)
-    gram = stacked.T @ stacked
+    # of ms under thread contention on a shared machine). The product runs in float32: its
+    # relative rounding (~1e-7 of the trace) is far below the source integration's own error
+    # (docs/physics.md), and it halves the cost that dominates a focus-exposure matrix. The
+    # eigensolver works in float64.
+    stacked = np.empty((count, 2 * bins), dtype=np.float32)
+    stacked[:, :bins] = rows.real
+    stacked[:, bins:] = rows.imag
+    gram = (stacked.T @ stacked).astype(np.float64)
     re, im = gram[:bins, :bins] + gram[bins:, bins:], gram[bins:, :bins] - gram[:bins, bins:]
     tcc = re + 1j * im
+    column = rows.T @ rows[:, exact_bin].conj()  # float64: a clear mask still images to 1
+    tcc[:, exact_bin] = column
+    tcc[exact_bin, :] = column.conj()
     values, vectors = np.linalg.eigh(tcc)
     order = np.argsort(values)[::-1]
     return vectors[:, order], np.maximum(values[order], 0.0)

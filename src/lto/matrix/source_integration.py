@@ -25,7 +25,6 @@ grid of the source (``Source.sx/sy/weights``; see docs/physics.md for the measur
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 from collections import OrderedDict
 from collections.abc import Callable
@@ -296,16 +295,18 @@ Nodes = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, 
 def _nodes(circles: np.ndarray, geometry: Geometry, strips: np.ndarray, smoothness: float) -> Nodes:
     """Tensor Gauss nodes over every (strip, segment) patch, weighted by the source's density:
     (x, y, weight, the index of each node's segment, the segments' midpoints (x, y))."""
+    a, b = strips[:-1], strips[1:]
+    if smoothness == 0:
+        counts = np.full(a.size, _IN_FOCUS_LINES)
+    else:
+        counts = np.atleast_1d(nodes_for(smoothness * (b - a) * np.pi / 2, _SMOOTH_LINES))
     ys, wys = [], []
-    for a, b in itertools.pairwise(strips):
-        count = (
-            _IN_FOCUS_LINES
-            if smoothness == 0
-            else nodes_for(smoothness * (b - a) * np.pi / 2, _SMOOTH_LINES)
-        )
-        t, w = gauss_nodes(count)
-        ys.append(a + (b - a) * np.sin(np.pi * t / 2) ** 2)
-        wys.append(w * (b - a) * np.pi / 2 * np.sin(np.pi * t))
+    for count in np.unique(counts):  # strips of one node count at once (order does not matter)
+        pick = counts == count
+        t, w = gauss_nodes(int(count))
+        lo, span = a[pick][:, None], (b - a)[pick][:, None]
+        ys.append((lo + span * np.sin(np.pi * t / 2) ** 2).ravel())
+        wys.append((span * (w * np.pi / 2 * np.sin(np.pi * t))).ravel())
     y = np.concatenate(ys)
     wy = np.concatenate(wys)
     lo, hi = _segments(circles, geometry, y)
