@@ -346,3 +346,28 @@ def test_the_result_says_which_imaging_model_was_used() -> None:
     assert imaging["polarization"] == "azimuthal"  # the ArF-immersion default
     scalar = CliRunner().invoke(cli, ["simulate", *FLAGS, "--polarization", "scalar"])
     assert json.loads(scalar.stdout)["imaging"]["polarization"] == "scalar"
+
+
+def test_a_source_map_with_an_inner_sigma_but_no_illumination_says_why(tmp_path: Path) -> None:
+    ring = np.zeros((21, 21))
+    ring[10, 3] = ring[10, 17] = 1.0
+    np.save(tmp_path / "poles.npy", ring)
+    flags = [f for f in FLAGS if f not in ("--illumination", "annular")]
+    result = simulate(*flags, "--source-map", str(tmp_path / "poles.npy"))
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "--sigma-inner: --source-map gives the source's whole shape" in result.stderr
+
+
+README_DIPOLE = ["--na", "1.35", "--wavelength", "193 nm", "--dose", "44 mJ/cm^2", "--sigma", "0.9",
+                 "--sigma-inner", "0.6", "--illumination", "dipole", "--thickness", "90 nm", "--grid", "1",
+                 "--cd", "40 nm", "--pitch", "80", "--focus-points", "5", "--dose-points", "5"]  # fmt: skip
+
+
+def test_a_reversed_tm_image_is_explained_and_no_false_advice_given() -> None:
+    # sin θ = 193 / (2 · 80 · 1.436): the beams meet at 114° and interfere with cos 2θ = −0.41
+    tm = simulate(*README_DIPOLE, "--polarization", "TM")
+    assert "is reversed" in tm.stderr and "cos 2θ = -0.41" in tm.stderr
+    assert "the process prints it at" not in tm.stderr  # the far-focus window is not the line's
+    te = simulate(*README_DIPOLE, "--polarization", "TE")
+    assert te.exit_code == 0, te.output
+    assert "reversed" not in te.stderr

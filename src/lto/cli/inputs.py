@@ -72,6 +72,17 @@ def job_values(params_file: Path | None, flags: dict[str, Any]) -> dict[str, Any
 def read_job(params_file: Path | None, flags: dict[str, Any]) -> JobParameters:
     from lto.atlas import JobParameters
 
+    if (
+        flags.get("source_map") is not None
+        and flags.get("sigma_inner") is not None
+        and flags.get("illumination") is None
+    ):
+        raise CliError(
+            "--sigma-inner: --source-map gives the source's whole shape, so an inner σ has "
+            "nothing to describe; drop --sigma-inner (--sigma stays the map's outer σ for the "
+            "resolution limit), or name the --illumination the map stands for",
+            ExitCode.BAD_INPUT,
+        )
     return JobParameters(**job_values(params_file, flags))
 
 

@@ -33,6 +33,7 @@ T = TypeVar("T")
 def run(options: dict[str, Any]) -> None:
     """Simulate one job; ``options`` are the command's flags by parameter name."""
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     job = read_job(options.get("params_file"), options)
@@ -52,7 +53,10 @@ def run(options: dict[str, Any]) -> None:
         document = result_document(job, result, reason=reason)
     write_json(document, out, console)
     console.print(summary(result), markup=False)
-    if result.cd_nm is None and result.dose_to_size_mj_cm2 is not None:
+    reversal = image_reversal(simulation, job) if app.builtin_simulator else None
+    if reversal is not None:  # the window found is not the line's: no advice from it
+        console.print(f"[yellow]warning[/yellow] {escape(reversal)}")
+    elif result.cd_nm is None and result.dose_to_size_mj_cm2 is not None:
         console.print(
             f"[yellow]warning[/yellow] the target line does not print at {job.dose_mj_cm2:g} "
             f"mJ/cm² and focus {job.focus_nm:g} nm; the process prints it at "
@@ -158,6 +162,42 @@ def why_nothing_prints(simulation: Simulation, job: JobParameters) -> str | None
         f"{where}; the pattern appears only between {low:.3g} and {high:.3g} mJ/cm² (image "
         f"contrast after diffusion {(brightest - darkest) / (brightest + darkest):.2f})"
     )
+
+
+_TM_LIKE = {"TM", "x", "radial"}  # for lines along y, the field in the plane of the orders
+
+
+def image_reversal(simulation: Simulation, job: JobParameters) -> str | None:
+    """Why the numbers look odd when the aerial image at the job's focus is the mask's negative
+    (bright where the mask is dark along the cut line), or None. Two beams polarised in their
+    plane of incidence interfere with cos 2θ, negative when they meet at more than 90° in the
+    resist: TM imaging of a dense pitch prints lines as spaces, and any window the search finds
+    is a far-from-focus remnant."""
+    import numpy as np
+
+    setup = simulation.setup
+    mask = setup.cut.profile(np.abs(np.asarray(setup.clip.transmission)) ** 2)
+    image = setup.cut.profile(simulation.nominal_image)
+    if np.ptp(mask) <= 0 or np.ptp(image) <= 1e-6 * max(float(image.max()), 1e-300):
+        return None
+    correlation = float(np.corrcoef(mask, image)[0, 1])
+    if correlation >= -0.5:
+        return None
+    text = (
+        f"the aerial image at focus {signed(job.focus_nm)} nm is reversed: bright where the mask "
+        f"is dark (correlation {correlation:.2f} with the mask along the cut line)"
+    )
+    polarization = setup.optics.polarization
+    if polarization in _TM_LIKE:
+        sine = job.wavelength_nm / (2 * job.pitch_nm * setup.optics.medium_index)
+        if sine < 1:
+            text += (
+                f"; {polarization} polarisation at this pitch: the two beams meet at 2θ = "
+                f"{2 * np.degrees(np.arcsin(sine)):.0f}° in the resist and interfere with "
+                f"cos 2θ = {1 - 2 * sine**2:.2f}, so lines print as spaces (TE or azimuthal "
+                "polarisation images them)"
+            )
+    return text + "; the window and CD reported are not the line's"
 
 
 def _no_metrics_reason(result: SimulationResult) -> str | None:
