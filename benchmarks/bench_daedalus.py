@@ -26,7 +26,11 @@ from pathlib import Path
 import numpy as np
 from timing import best_of
 
-from lto.daedalus.adapters.members import default_dose_prior, default_members
+from lto.daedalus.adapters.members import (
+    default_dose_prior,
+    default_members,
+    default_saturation_gate,
+)
 from lto.daedalus.columns import job_from_row
 from lto.daedalus.dataset import TrainingData, build_dataset, load_dataset
 from lto.daedalus.domain import default_domain
@@ -71,7 +75,7 @@ def main() -> None:
     started = time.perf_counter()
     surrogate = train_surrogate(
         data.frame, data.domain, members=default_members(0), seed=0,
-        dose_model=default_dose_prior(0),
+        dose_model=default_dose_prior(0), gate_model=default_saturation_gate(0),
     )  # fmt: skip
     print(
         f"training on {surrogate.metrics['rows']['train']} rows: {time.perf_counter() - started:.1f} s"

@@ -148,6 +148,13 @@ class Application:
 
         return default_dose_prior(seed)
 
+    @staticmethod
+    def saturation_gate_model(seed: int) -> Callable[[], Regressor]:
+        """Makes the classifier of the surrogate's saturation gate."""
+        from lto.daedalus.adapters.members import default_saturation_gate
+
+        return default_saturation_gate(seed)
+
     @cached_property
     def study_engine(self) -> StudyEngine:
         """Metis's search (Optuna) over the study storage the settings choose."""
@@ -331,6 +338,7 @@ class Application:
             data.domain,
             members=self.surrogate_members(seed),
             dose_model=self.dose_prior_model(seed),
+            gate_model=self.saturation_gate_model(seed),
             seed=seed,
             progress=lambda fraction, message: report(0.6 + 0.35 * fraction, message),
             dataset={"seed": data.seed, "rows": len(data.frame), "lto_version": data.lto_version},

@@ -189,6 +189,7 @@ def train(
                 data.domain,
                 members=app.surrogate_members(seed, settings),
                 dose_model=app.dose_prior_model(seed),
+                gate_model=app.saturation_gate_model(seed),
                 seed=seed,
                 progress=report,
                 dataset=identity,

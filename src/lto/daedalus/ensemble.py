@@ -1,6 +1,7 @@
 """The ensemble surrogate: member models combined, intervals calibrated, doubts flagged.
 
-Mean: the members' weighted mean (XGBoost 0.35, MLP 0.40, GP 0.25 by default). Spread: the GP's
+Mean: the members' weighted mean (XGBoost 0.35, MLP 0.40, GP 0.25 by default), where a score is
+not gated at its floor or ceiling (``lto.daedalus.saturation``). Spread: the GP's
 predictive variance and the MC-dropout variance, averaged, plus the members' disagreement (the
 weighted variance of their means). Split-conformal quantiles per score, fitted on a calibration
 split the members never saw, scale the spread into intervals with the stated coverage.
@@ -41,6 +42,7 @@ from lto.daedalus.dose_prior import DosePrior
 from lto.daedalus.features import FEATURES, FeatureScaler, feature_matrix
 from lto.daedalus.ood import MahalanobisOOD
 from lto.daedalus.ports import Regressor, SurrogatePort
+from lto.daedalus.saturation import SaturationGate
 
 DEFAULT_WEIGHTS: Mapping[str, float] = {"xgboost": 0.35, "mlp": 0.40, "gp": 0.25}
 CONFIDENCE = 0.95
@@ -121,6 +123,7 @@ class EnsembleSurrogate(SurrogatePort):
         metrics: Mapping[str, Any] | None = None,
         drift_psi: float = 0.0,
         dose_prior: DosePrior | None = None,
+        saturation: SaturationGate | None = None,
     ) -> None:
         unknown = set(weights) ^ set(members)
         if unknown or not members:
@@ -140,6 +143,7 @@ class EnsembleSurrogate(SurrogatePort):
         self.metrics: dict[str, Any] = dict(metrics or {})
         self.drift_psi = drift_psi
         self.dose_prior = dose_prior
+        self.saturation = saturation
 
     # --- the port ------------------------------------------------------------------------------
 
@@ -194,8 +198,9 @@ class EnsembleSurrogate(SurrogatePort):
         return with_dose_feature(feature_matrix(frame), frame, self.scaler, self.dose_prior)
 
     def spread(self, features: np.ndarray) -> Spread:
-        """Every member's prediction combined: weighted mean; scale from the GP and dropout
-        variances and the members' disagreement."""
+        """Every member's prediction combined: weighted mean (each score the saturation gate
+        finds at its floor or ceiling set there); scale from the GP and dropout variances and
+        the members' disagreement."""
         means: dict[str, np.ndarray] = {}
         variances: list[np.ndarray] = []
         for name, member in self.members.items():
@@ -208,7 +213,10 @@ class EnsembleSurrogate(SurrogatePort):
         disagreement = sum(self.weights[name] * np.square(m - mean) for name, m in means.items())
         own = np.mean(variances, axis=0) if variances else np.zeros_like(mean)
         scale = np.sqrt(own + disagreement)
-        return Spread(np.clip(mean, 0.0, 1.0), np.maximum(scale, _SCALE_FLOOR), means)
+        mean = np.clip(mean, 0.0, 1.0)
+        if self.saturation is not None:
+            mean = self.saturation.apply(mean, features)
+        return Spread(mean, np.maximum(scale, _SCALE_FLOOR), means)
 
     def predict_frame(self, frame: Table, *, attributions: bool = False) -> BatchPrediction:
         """All six signals for each row of ``frame`` (``columns.PARAMETERS``: a frame, or a
@@ -251,6 +259,7 @@ class EnsembleSurrogate(SurrogatePort):
             members=self.members, weights=self.weights, scaler=self.scaler, ood=self.ood,
             calibration=calibration, domain=self._domain, version=self._version,
             metrics=self.metrics, drift_psi=self.drift_psi, dose_prior=self.dose_prior,
+            saturation=self.saturation,
         )  # fmt: skip
         return twin
 

@@ -32,6 +32,7 @@ from lto.daedalus.ensemble import (
 from lto.daedalus.features import FeatureScaler, feature_matrix
 from lto.daedalus.ood import MahalanobisOOD
 from lto.daedalus.ports import Regressor
+from lto.daedalus.saturation import SaturationGate
 
 Progress = Callable[[float, str], None]
 MIN_ROWS = 80
@@ -81,10 +82,13 @@ def train_surrogate(
     progress: Progress | None = None,
     dataset: Mapping[str, Any] | None = None,
     dose_model: Callable[[], Regressor] | None = None,
+    gate_model: Callable[[], Regressor] | None = None,
 ) -> EnsembleSurrogate:
     """Fit every member on the training split, calibrate, measure on the test split; the
     returned surrogate carries the measurements in ``metrics``. ``dose_model`` makes the
-    regressor of the dose-to-size prior (``dose_prior``); None leaves the feature out."""
+    regressor of the dose-to-size prior (``dose_prior``); None leaves the feature out.
+    ``gate_model`` makes the classifier of the saturation gate (``saturation``), fitted on the
+    training split too; None leaves the mean ungated."""
     report = progress or (lambda fraction, message: None)
     rows = usable_rows(frame)
     if len(rows) < MIN_ROWS:
@@ -102,6 +106,12 @@ def train_surrogate(
         started = time.perf_counter()
         fitted[name] = member.fit(x[split.train], targets[split.train])
         seconds[name] = time.perf_counter() - started
+    gate = None
+    if gate_model is not None:
+        report(0.85, "fitting the saturation gate")
+        started = time.perf_counter()
+        gate = SaturationGate.fit(gate_model, x[split.train], targets[split.train])
+        seconds["saturation_gate"] = time.perf_counter() - started
     report(0.87, "calibrating the intervals")
     surrogate = EnsembleSurrogate(
         members=fitted,
@@ -112,6 +122,7 @@ def train_surrogate(
         domain=domain,
         version=version or f"surrogate-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-s{seed}",
         dose_prior=prior,
+        saturation=gate,
     )
     surrogate = surrogate.with_calibration(calibrate(surrogate, rows.iloc[split.calibration]))
     report(0.93, "measuring on the held-out test split")

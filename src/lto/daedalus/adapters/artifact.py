@@ -6,6 +6,7 @@ Layout::
     manifest.json          format, schema, LTO version, model version, features, domain,
                            calibration, scaler, OOD reference, weights, metrics, file checksums
     members/<name>/...     each member's own files (Regressor.save)
+    dose_prior/, saturation_gate/   the dose-to-size prior's and the saturation gate's model
 
 Writing goes to a temporary sibling directory renamed into place, so a failed save leaves
 nothing half-written. Loading refuses, with the reason, a directory that is not an LTO
@@ -25,7 +26,10 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from lto.daedalus.adapters.members import MEMBERS, member_class
+from lto.daedalus.columns import LEARNED
 from lto.daedalus.domain import SurrogateDomain
 from lto.daedalus.dose_prior import FEATURE as DOSE_FEATURE
 from lto.daedalus.dose_prior import DosePrior
@@ -33,11 +37,13 @@ from lto.daedalus.ensemble import Calibration, EnsembleSurrogate
 from lto.daedalus.features import FEATURES, FeatureScaler
 from lto.daedalus.ood import MahalanobisOOD
 from lto.daedalus.ports import SurrogateError
+from lto.daedalus.saturation import SaturationGate
 
 FORMAT = "lto-surrogate"
 SCHEMA = 1
 MANIFEST = "manifest.json"
 SEAL = "manifest.sha256"  # the manifest's own checksum: a hand-edited manifest is refused
+GATE_FOLDER = "saturation_gate"
 
 
 def lto_version() -> str:
@@ -63,6 +69,9 @@ def save_surrogate(surrogate: EnsembleSurrogate, path: Path) -> Path:
         if surrogate.dose_prior is not None:
             (staging / "dose_prior").mkdir()
             surrogate.dose_prior.model.save(staging / "dose_prior")
+        if surrogate.saturation is not None:
+            (staging / GATE_FOLDER).mkdir()
+            surrogate.saturation.model.save(staging / GATE_FOLDER)
         manifest = _manifest(surrogate, staging)
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, allow_nan=False))
         (staging / SEAL).write_text(_sha256(staging / MANIFEST) + "\n")
@@ -85,6 +94,7 @@ def _manifest(surrogate: EnsembleSurrogate, staging: Path) -> dict[str, Any]:
         "features": list(surrogate.feature_names),
         "members": {name: type(member).__name__ for name, member in surrogate.members.items()},
         "dose_prior": _prior_json(surrogate.dose_prior),
+        "saturation_gate": _gate_json(surrogate.saturation),
         "weights": surrogate.weights,
         "domain": surrogate.domain.to_json(),
         "calibration": surrogate.calibration.to_json(),
@@ -103,6 +113,31 @@ def _prior_json(prior: DosePrior | None) -> dict[str, Any] | None:
     if prior is None:
         return None
     return {"member": _member_name(prior.model), "low": prior.low, "high": prior.high}
+
+
+def _gate_json(gate: SaturationGate | None) -> dict[str, Any] | None:
+    if gate is None:
+        return None
+    return {
+        "member": _member_name(gate.model),
+        "floor": gate.floor.tolist(),
+        "ceiling": gate.ceiling.tolist(),
+        "tolerance": gate.tolerance,
+    }
+
+
+def _load_gate(folder: Path, data: dict[str, Any] | None) -> SaturationGate | None:
+    """The gate saved with the model; None for a model saved without one (or before gates)."""
+    if data is None:
+        return None
+    model = member_class(data["member"]).load(folder / GATE_FOLDER)
+    floor, ceiling = np.asarray(data["floor"], float), np.asarray(data["ceiling"], float)
+    if floor.shape != (len(LEARNED),) or ceiling.shape != (len(LEARNED),):
+        raise SurrogateError(
+            f"the surrogate at {folder} is damaged: its saturation gate has "
+            f"{floor.size} floor and {ceiling.size} ceiling values for {len(LEARNED)} scores"
+        )
+    return SaturationGate(model, floor, ceiling, float(data["tolerance"]))
 
 
 def _member_name(model: object) -> str:
@@ -142,6 +177,7 @@ def load_surrogate(path: Path) -> EnsembleSurrogate:
             version=str(manifest["model_version"]),
             metrics=manifest.get("metrics", {}),
             dose_prior=_load_prior(folder, manifest.get("dose_prior")),
+            saturation=_load_gate(folder, manifest.get("saturation_gate")),
         )
     except SurrogateError:
         raise

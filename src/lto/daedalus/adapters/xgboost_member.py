@@ -38,6 +38,8 @@ class XGBoostRegressor(BaseEstimator):
 
     ``multi_strategy="one_output_per_tree"`` grows one tree per target and round (and supports
     ``contributions``); ``"multi_output_tree"`` grows vector-leaf trees (k times fewer trees).
+    ``objective="reg:logistic"`` on 0/1 targets makes it a multi-label classifier whose outputs
+    are probabilities (the saturation gate's).
     """
 
     name = "xgboost"
@@ -53,6 +55,7 @@ class XGBoostRegressor(BaseEstimator):
         min_child_weight: float = 1.0,
         reg_lambda: float = 1.0,
         multi_strategy: str = "one_output_per_tree",
+        objective: str = "reg:squarederror",
         n_jobs: int = 2,
         random_state: int = 0,
     ) -> None:
@@ -64,12 +67,13 @@ class XGBoostRegressor(BaseEstimator):
         self.min_child_weight = min_child_weight
         self.reg_lambda = reg_lambda
         self.multi_strategy = multi_strategy
+        self.objective = objective
         self.n_jobs = n_jobs
         self.random_state = random_state
 
     def _booster_params(self) -> dict[str, Any]:
         return {
-            "objective": "reg:squarederror",
+            "objective": self.objective,
             "tree_method": "hist",
             "multi_strategy": self.multi_strategy,
             "eta": self.learning_rate,
