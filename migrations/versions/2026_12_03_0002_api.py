@@ -48,7 +48,9 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_optimisations")),
     )
-    op.create_index(op.f("ix_optimisations_created_at_id"), "optimisations", ["created_at", "id"])
+    op.create_index(
+        op.f("ix_optimisations_created_at_id"), "optimisations", ["created_at", "id"]
+    )
     op.create_index(op.f("ix_optimisations_owner"), "optimisations", ["owner"])
 
     op.create_table(
@@ -61,7 +63,9 @@ def upgrade() -> None:
         sa.Column("result", json(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ingested_results")),
     )
-    op.create_index(op.f("ix_ingested_results_received_at"), "ingested_results", ["received_at"])
+    op.create_index(
+        op.f("ix_ingested_results_received_at"), "ingested_results", ["received_at"]
+    )
 
     op.create_table(
         "yield_records",
