@@ -63,7 +63,7 @@ def default_saturation_gate(seed: int) -> Callable[[], Regressor]:
     """Makes the classifier of the ensemble's saturation gate: XGBoost with a logistic
     objective, one probability per (score, regime), in one booster call per prediction."""
     return partial(
-        member_class("xgboost"), random_state=seed, n_estimators=300, objective="reg:logistic"
+        member_class("xgboost"), random_state=seed, n_estimators=100, objective="reg:logistic"
     )
 
 
