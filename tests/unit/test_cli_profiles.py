@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from lto.atlas.materials import ARF_CAR, EUV_CAR, KRF_CAR
+from lto.atlas.materials import ARF_CAR, EUV_CAR, I_LINE_DNQ, KRF_CAR
 from lto.atlas.policies import PROFILES
 from lto.cli import cli
 from lto.cli.profiles import atlas_resists, catalogue
@@ -30,16 +30,19 @@ def test_profiles_json_holds_every_profile_with_its_limits() -> None:
     assert immersion["resists"] == [ARF_CAR.name]
     assert immersion["simulated_with"] == ARF_CAR.name
     assert rows["EUV"]["focus_sigma_nm"] == 10.0
-    assert (
-        rows["i-line"]["resists"] == []
-    )  # no atlas resist lists i-line; the physics borrows KrF's
-    assert rows["i-line"]["simulated_with"] == KRF_CAR.name
+    assert rows["i-line"]["resists"] == [I_LINE_DNQ.name]  # not a CAR: DNQ/novolac
+    assert rows["i-line"]["simulated_with"] == I_LINE_DNQ.name
 
 
 def test_profiles_json_holds_every_resist_with_its_chemistry() -> None:
     payload = catalogue()
     resists = {row["name"]: row for row in payload["resists"]}
-    assert set(resists) == {ARF_CAR.name, KRF_CAR.name, EUV_CAR.name}
+    assert set(resists) == {ARF_CAR.name, KRF_CAR.name, EUV_CAR.name, I_LINE_DNQ.name}
+    i_line = resists[I_LINE_DNQ.name]
+    assert i_line["chemistry"] == "DNQ/novolac"
+    assert i_line["photoacid_generator"] is None
+    assert i_line["quencher"] is None
+    assert i_line["photoactive_compound"]["cas"] == "3770-97-6"
     euv = resists[EUV_CAR.name]
     assert euv["tone"] == "positive"
     assert euv["technologies"] == ["EUV"]

@@ -47,6 +47,7 @@ class CasNumber:
 class CompoundRole(StrEnum):
     POLYMER = "polymer"
     PHOTOACID_GENERATOR = "photoacid generator"
+    PHOTOACTIVE_COMPOUND = "photoactive compound"  # a DNQ dissolution inhibitor (not amplified)
     QUENCHER = "quencher"
     SOLVENT = "solvent"
     DEVELOPER = "developer"
@@ -89,6 +90,13 @@ TPS_TRIFLATE = _c(
 )
 PMMA = _c("poly(methyl methacrylate) (PMMA)", "9011-14-7", "(C5H8O2)n", CompoundRole.POLYMER)
 PHS = _c("poly(4-hydroxystyrene) (PHS)", "24979-70-2", "(C8H8O)n", CompoundRole.POLYMER)
+NOVOLAC = _c("phenol-formaldehyde (novolac) resin", "9003-35-4", "(C7H6O)n", CompoundRole.POLYMER)
+DNQ = _c(
+    "diazonaphthoquinone sulfonyl chloride (DNQ)",  # its esters are the i-line PAC
+    "3770-97-6",
+    "C10H5ClN2O3S",
+    CompoundRole.PHOTOACTIVE_COMPOUND,
+)
 TRIOCTYLAMINE = _c("trioctylamine", "1116-76-3", "C24H51N", CompoundRole.QUENCHER)
 HMDS = _c("hexamethyldisilazane (HMDS)", "999-97-3", "C6H19NSi2", CompoundRole.ADHESION_PROMOTER)
 WATER = _c("water (ultrapure)", "7732-18-5", "H2O", CompoundRole.IMMERSION_FLUID)
@@ -101,6 +109,8 @@ COMPOUNDS: tuple[Compound, ...] = (
     TPS_TRIFLATE,
     PMMA,
     PHS,
+    NOVOLAC,
+    DNQ,
     TRIOCTYLAMINE,
     HMDS,
     WATER,

@@ -86,7 +86,7 @@ def resist_summary(resist: ResistModel) -> str:
     """One line an engineer can check against the resist's data sheet."""
     return (
         f"resist: {resist.thickness_nm:g} nm, absorption {resist.absorption_per_um:g}/µm, "
-        f"acid diffusion {resist.diffusion_length_nm:g} nm, E0 {resist.dose_to_clear_mj_cm2:g} "
+        f"bake diffusion {resist.diffusion_length_nm:g} nm, E0 {resist.dose_to_clear_mj_cm2:g} "
         f"mJ/cm² (open frame {resist.open_frame_dose_to_clear:.3g}), "
         f"{resist.development} development"
     )

@@ -63,14 +63,18 @@ def technology_row(profile: ConstraintProfile, simulated_with: str | None) -> di
 def resist_row(resist: ResistFormulation) -> dict[str, Any]:
     """One resist's chemistry (compounds with CAS numbers) and imaging constants."""
 
-    def compound(item: Compound) -> dict[str, str]:
+    def compound(item: Compound | None) -> dict[str, str] | None:
+        if item is None:
+            return None
         return {"name": item.name, "cas": item.cas.value, "formula": item.formula}
 
     return {
         "name": resist.name,
         "tone": str(resist.tone),
+        "chemistry": "chemically amplified" if resist.chemically_amplified else "DNQ/novolac",
         "polymer": compound(resist.polymer),
         "photoacid_generator": compound(resist.photoacid_generator),
+        "photoactive_compound": compound(resist.photoactive_compound),
         "quencher": compound(resist.quencher),
         "solvent": compound(resist.solvent),
         "technologies": sorted(t.name for t in resist.technologies),
@@ -104,7 +108,7 @@ def _transposed(
     from rich.table import Table
 
     table = Table(title=title, title_justify="left", show_lines=True)
-    table.add_column("", style="bold")
+    table.add_column("", style="bold", max_width=24)
     for name in names:
         table.add_column(escape(name), justify=justify, overflow="fold")  # type: ignore[arg-type]
     for label, cells in lines:
@@ -149,6 +153,7 @@ def technologies_table(rows: list[dict[str, Any]]) -> Any:
 _CHEMISTRY = (
     ("polymer", "polymer"),
     ("photoacid generator", "photoacid_generator"),
+    ("photoactive compound", "photoactive_compound"),
     ("quencher", "quencher"),
     ("solvent", "solvent"),
 )
@@ -158,17 +163,24 @@ def resists_table(rows: list[dict[str, Any]]) -> Any:
     """Each resist's chemistry (compounds with CAS numbers) and the constants the model uses."""
 
     def compound(key: str) -> list[str]:
-        return [f"{r[key]['name']}\nCAS {r[key]['cas']}, {r[key]['formula']}" for r in rows]
+        return [
+            f"{r[key]['name']}\nCAS {r[key]['cas']}, {r[key]['formula']}" if r[key] else "—"
+            for r in rows
+        ]
 
     return _transposed(
         "Resists (atlas materials)",
         [row["name"] for row in rows],
         [
             ("tone", [r["tone"] for r in rows]),
+            ("chemistry", [r["chemistry"] for r in rows]),
             ("for", [", ".join(r["technologies"]) for r in rows]),
             *((label, compound(key)) for label, key in _CHEMISTRY),
             ("absorption α", [f"{r['absorption_per_um']:g} /µm" for r in rows]),
-            ("acid diffusion length", [f"{r['diffusion_length_nm']:g} nm" for r in rows]),
+            (
+                "bake diffusion length (acid or PAC)",
+                [f"{r['diffusion_length_nm']:g} nm" for r in rows],
+            ),
             ("dose to clear E0", [f"{r['dose_to_clear_mj_cm2']:g} mJ/cm²" for r in rows]),
         ],
         justify="left",

@@ -154,7 +154,7 @@ def why_nothing_prints(simulation: Simulation, job: JobParameters) -> str | None
         return f"nothing prints at {job.dose_mj_cm2:g} mJ/cm² nor anywhere in the matrix"
     darkest, brightest = float(latent.min()), float(latent.max())
     if brightest <= 0 or brightest - darkest < 1e-6 * brightest:
-        return "the latent image is flat: no pattern survives the optics and the acid diffusion"
+        return "the latent image is flat: no pattern survives the optics and the bake's diffusion"
     low, high = clear / brightest, clear / max(darkest, 1e-12)
     where = "clears everywhere" if job.dose_mj_cm2 >= high else "clears nowhere"
     return (

@@ -198,7 +198,7 @@ def _aerial_cut(axes: Any, simulation: Pictured, job: JobParameters) -> None:
         latent,
         color="tab:blue",
         linestyle="--",
-        label=f"after the bake (acid diffusion {setup.resist.diffusion_length_nm:g} nm)",
+        label=f"after the bake (diffusion {setup.resist.diffusion_length_nm:g} nm)",
     )
     level = _printing_level(latent, margin, x, edges, setup.resist, job)
     axes.axhline(

@@ -34,7 +34,7 @@ from lto.atlas.equipment import (
 )
 from lto.atlas.errors import DomainError, InvalidValue, UnknownName
 from lto.atlas.identity import new_id
-from lto.atlas.materials import ARF_CAR, EUV_CAR, KRF_CAR, ResistFormulation
+from lto.atlas.materials import ARF_CAR, EUV_CAR, I_LINE_DNQ, KRF_CAR, ResistFormulation
 from lto.atlas.streams import (
     ChemicalStream,
     DeveloperStream,
@@ -51,7 +51,9 @@ PartId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 ]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-RESISTS: dict[str, ResistFormulation] = {r.name.lower(): r for r in (ARF_CAR, KRF_CAR, EUV_CAR)}
+RESISTS: dict[str, ResistFormulation] = {
+    r.name.lower(): r for r in (ARF_CAR, KRF_CAR, EUV_CAR, I_LINE_DNQ)
+}
 
 
 class In(BaseModel):

@@ -61,9 +61,14 @@ def default_dose_prior(seed: int) -> Callable[[], Regressor]:
 
 def default_saturation_gate(seed: int) -> Callable[[], Regressor]:
     """Makes the classifier of the ensemble's saturation gate: XGBoost with a logistic
-    objective, one probability per (score, regime), in one booster call per prediction."""
+    objective and vector-leaf trees (one tree a round gives every (score, regime) probability:
+    the gate needs no attributions, and a batch costs an eighth of one tree per output)."""
     return partial(
-        member_class("xgboost"), random_state=seed, n_estimators=100, objective="reg:logistic"
+        member_class("xgboost"),
+        random_state=seed,
+        n_estimators=150,
+        objective="reg:logistic",
+        multi_strategy="multi_output_tree",
     )
 
 

@@ -34,7 +34,7 @@ from lto.atlas.contracts import (
     SimulationResult,
     TradeoffSignals,
 )
-from lto.atlas.materials import ARF_CAR, EUV_CAR, KRF_CAR, ResistFormulation
+from lto.atlas.materials import ARF_CAR, EUV_CAR, I_LINE_DNQ, KRF_CAR, ResistFormulation
 from lto.atlas.policies import ConstraintProfile, constraint_profile, infer_profile_name
 from lto.atlas.technology import ExposureTechnology, IlluminationShape
 from lto.matrix import sources
@@ -49,7 +49,8 @@ from lto.matrix.window_search import ProcessWindow, WindowSearch, WindowSpec
 
 VERSION = "1"
 RESISTS: dict[str, ResistFormulation] = {
-    "EUV": EUV_CAR, "ArF-dry": ARF_CAR, "ArF-immersion": ARF_CAR, "KrF": KRF_CAR, "i-line": KRF_CAR,
+    "EUV": EUV_CAR, "ArF-dry": ARF_CAR, "ArF-immersion": ARF_CAR, "KrF": KRF_CAR,
+    "i-line": I_LINE_DNQ,
 }  # fmt: skip
 
 
