@@ -182,3 +182,10 @@ def test_export_buffer_refuses_a_wrong_suffix_and_a_missing_folder(tmp_path: Pat
     assert code == 3
     assert "is not an existing folder" in err
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_clearing_or_escalating_without_a_note_says_why_one_is_needed() -> None:
+    for decision in ("clear", "escalate"):
+        code, _, err = run("jobs", "review", "job-x", decision, "--by", "carol")
+        assert code == 2, decision
+        assert "note: required to clear or escalate a job: say why" in err

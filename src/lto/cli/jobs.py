@@ -194,7 +194,9 @@ def cancel(job_id: str, by: str) -> None:
 @click.argument("job_id")
 @click.argument("decision", type=click.Choice(["start", "clear", "escalate"]), metavar="DECISION")
 @click.option("--by", required=True, callback=_someone, help="The engineer reviewing it.")
-@click.option("--note", default="", help="Why (kept in the audit log).")
+@click.option(
+    "--note", default="", help="Why (kept in the audit log; required to clear or escalate)."
+)
 def review(job_id: str, decision: str, by: str, note: str) -> None:
     """Review a flagged job: DECISION is start, clear (a false alarm) or escalate (a real
     problem)."""

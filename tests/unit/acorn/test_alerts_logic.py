@@ -142,7 +142,7 @@ def test_clearing_a_flagged_job_through_its_alert(api: Api) -> None:
     assert logic.actions(after, "cleared", scopes(api, "erin")) == []
     again = api.client.post(
         f"/api/v1/jobs/{job['id']}/review",
-        json=logic.review_body("escalate", ""),
+        json=logic.review_body("escalate", "second thoughts"),
         headers=api.headers(),
     )
     assert again.status_code == 409  # the lifecycle allows no second decision
@@ -159,3 +159,17 @@ def test_acknowledging_and_what_another_user_gets(api: Api) -> None:
     assert done.status_code == 200
     assert done.json()["acknowledged_by"] == "eve"
     assert logic.actions(done.json(), job["state"], scopes(api, "erin"))[0].kind == "clear"
+
+
+def test_a_clear_or_an_escalation_needs_a_note_and_the_api_agrees(api: Api) -> None:
+    for kind in ("clear", "escalate"):
+        with pytest.raises(ValueError, match="say why the job is"):
+            logic.review_body(kind, "   ")
+    job, _alert = flagged_job(api)
+    answer = api.client.post(
+        f"/api/v1/jobs/{job['id']}/review", json={"decision": "clear", "note": " "},
+        headers=api.headers(),
+    )  # fmt: skip
+    assert answer.status_code == 422
+    assert "note" in answer.text
+    assert "required to clear or escalate" in answer.text

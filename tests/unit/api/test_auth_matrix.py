@@ -134,7 +134,7 @@ def test_another_engineers_job_and_run_are_404(tmp_path: Path, current_model: Pa
                              ("GET", f"/api/v1/optimisations/{run.json()['id']}")):  # fmt: skip
             options: dict[str, object] = {"headers": api.headers("eve")}
             if path.endswith("/review"):
-                options["json"] = {"decision": "clear"}
+                options["json"] = {"decision": "clear", "note": "looked at it"}
             response = api.client.request(method, path, **options)  # type: ignore[arg-type]
             assert response.status_code == 404, (method, path, response.status_code)
             assert job["id"] not in response.text or "no job" in response.text

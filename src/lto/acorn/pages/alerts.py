@@ -197,7 +197,10 @@ def _perform(kind: str, alert_id: str, text: str | None, jobs: Mapping[str, str]
     job_id = jobs.get(alert_id, "")
     if kind not in ("clear", "escalate") or not SAFE_ID.match(job_id):
         return error(f"alert {alert_id} concerns no job to review")
-    body = logic.review_body(kind, text)  # type: ignore[arg-type]
+    try:
+        body = logic.review_body(kind, text)  # type: ignore[arg-type]
+    except ValueError as exc:
+        return error(str(exc))
     job, message = attempt(lambda: api().post(f"jobs/{job_id}/review", body))
     if job is None:
         return error(message)

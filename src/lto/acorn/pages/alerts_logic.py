@@ -74,7 +74,14 @@ def review_body(kind: ActionKind, note: str | None) -> dict[str, str]:
     """The body of ``POST /api/v1/jobs/{id}/review`` for a clear or an escalation."""
     if kind not in ("clear", "escalate"):
         raise ValueError(f"{kind!r} is not a review decision")
-    return {"decision": kind, "note": (note or "").strip()[:MAX_NOTE]}
+    said = (note or "").strip()[:MAX_NOTE]
+    if not said:
+        raise ValueError(
+            f"Note for a clear or an escalation: say why the job is "
+            f"{'cleared' if kind == 'clear' else 'escalated'} before you "
+            f"{'clear' if kind == 'clear' else 'escalate'} it (it is kept in the audit log)."
+        )
+    return {"decision": kind, "note": said}
 
 
 def row(alert: Mapping[str, Any]) -> dict[str, Any]:

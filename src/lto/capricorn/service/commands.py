@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from lto.atlas.errors import InvalidValue
+
 
 @dataclass(frozen=True)
 class SubmitJob:
@@ -22,6 +24,10 @@ class CancelJob:
     by: str
 
 
+DECIDING = ("clear", "escalate")  # the review decisions that end a job's review
+REVIEW_NOTE_RULE = "required to clear or escalate a job: say why (it is kept in the audit log)"
+
+
 @dataclass(frozen=True)
 class ReviewJob:
     """An engineer's review of a flagged job: ``start`` takes it into review; ``clear``
@@ -33,6 +39,10 @@ class ReviewJob:
     by: str
     note: str = ""
 
+    def __post_init__(self) -> None:
+        if self.decision in DECIDING and not self.note.strip():
+            raise InvalidValue("note", REVIEW_NOTE_RULE)
+
 
 @dataclass(frozen=True)
 class AcknowledgeAlert:
@@ -42,4 +52,12 @@ class AcknowledgeAlert:
 
 Command = SubmitJob | CancelJob | ReviewJob | AcknowledgeAlert
 
-__all__ = ["AcknowledgeAlert", "CancelJob", "Command", "ReviewJob", "SubmitJob"]
+__all__ = [
+    "DECIDING",
+    "REVIEW_NOTE_RULE",
+    "AcknowledgeAlert",
+    "CancelJob",
+    "Command",
+    "ReviewJob",
+    "SubmitJob",
+]
