@@ -32,12 +32,14 @@ if TYPE_CHECKING:
     from lto.capricorn.service.simulation import SimulationHandler
     from lto.capricorn.service.unit_of_work import UnitOfWork
     from lto.daedalus.adapters.model_store import LocalModelStore
+    from lto.daedalus.dataset import TrainingData
+    from lto.daedalus.ensemble import EnsembleSurrogate
     from lto.daedalus.ports import Regressor, SurrogatePort
     from lto.matrix.adapters.physics import PhysicsSettings
     from lto.matrix.ports import SimulatorPort
     from lto.metis.lifecycle import ModelLifecycle
     from lto.metis.ports import StudyEngine
-    from lto.metis.registry import ModelRegistry, ModelVersion
+    from lto.metis.registry import GateDecision, ModelRegistry, ModelVersion
     from lto.metis.tuning import TuningTarget
 
 
@@ -311,7 +313,6 @@ class Application:
         ``progress(fraction, message)`` hears how far it is."""
         from lto.daedalus.dataset import build_dataset, load_dataset, save_dataset
         from lto.daedalus.domain import default_domain
-        from lto.daedalus.training import train_surrogate
 
         report = progress or (lambda fraction, message: None)
         self.registry.versions()  # an unreachable MLflow store is said now, not after training
@@ -333,27 +334,14 @@ class Application:
                 ),
             )
             save_dataset(data, target)
-        candidate = train_surrogate(
-            data.frame,
-            data.domain,
-            members=self.surrogate_members(seed),
-            dose_model=self.dose_prior_model(seed),
-            gate_model=self.saturation_gate_model(seed),
-            seed=seed,
-            progress=lambda fraction, message: report(0.6 + 0.35 * fraction, message),
-            dataset={"seed": data.seed, "rows": len(data.frame), "lto_version": data.lto_version},
+        candidate = self.fit_surrogate(
+            data, seed, progress=lambda fraction, message: report(0.6 + 0.35 * fraction, message)
         )
         folder = self.model_store.save(candidate, make_current=False)  # a candidate until promoted
         report(0.96, "registering the candidate and gating it")
-        dataset = {
-            "seed": str(data.seed), "rows": str(len(data.frame)), "lto_version": data.lto_version,
-            "created_at": data.created_at, "simulator": data.simulator, "trained_because": reason,
-        }  # fmt: skip
-        before = len(self.lifecycle.events)
-        registered, decision = self.lifecycle.submit(
-            folder, candidate.metrics, surrogate_version=candidate.version, dataset=dataset
+        registered, decision = self.register_candidate(
+            candidate, folder, data, seed, reason=reason, actor=actor
         )
-        self._record_model_events(self.lifecycle.events[before:], actor)
         self.forget_surrogate()  # a new challenger predicts in shadow from the next job on
         accuracy = candidate.metrics.get("accuracy") or {}
         return {
@@ -367,6 +355,59 @@ class Application:
             "critical_accuracy": accuracy.get("critical"),
             "coverage": dict(candidate.metrics.get("coverage") or {}),
         }
+
+    def fit_surrogate(
+        self,
+        data: TrainingData,
+        seed: int,
+        *,
+        settings: Mapping[str, Mapping[str, Any]] | None = None,
+        progress: Callable[[float, str], None] | None = None,
+    ) -> EnsembleSurrogate:
+        """The ensemble trained on ``data`` with this application's members (``settings``:
+        tuned hyperparameters), dose prior and saturation gate: what `lto train`, `lto retrain`,
+        `lto demo` and the API's retrain all fit."""
+        from lto.daedalus.training import train_surrogate
+
+        return train_surrogate(
+            data.frame,
+            data.domain,
+            members=self.surrogate_members(seed, settings),
+            dose_model=self.dose_prior_model(seed),
+            gate_model=self.saturation_gate_model(seed),
+            seed=seed,
+            progress=progress,
+            dataset={"seed": data.seed, "rows": len(data.frame), "lto_version": data.lto_version},
+        )
+
+    def register_candidate(
+        self,
+        candidate: EnsembleSurrogate,
+        folder: Path,
+        data: TrainingData,
+        seed: int,
+        *,
+        reason: str = "",
+        actor: str = "system",
+    ) -> tuple[ModelVersion, GateDecision]:
+        """``candidate`` (saved at ``folder``) registered with its dataset's identity, why it
+        was trained and its held-out figure, through the offline gate; the registry's events
+        recorded as ``actor``'s."""
+        from lto.cli.run_figures import held_out_figure
+
+        dataset = {
+            "seed": str(data.seed), "rows": str(len(data.frame)), "lto_version": data.lto_version,
+            "created_at": data.created_at, "simulator": data.simulator,
+        }  # fmt: skip
+        if reason:
+            dataset["trained_because"] = reason
+        before = len(self.lifecycle.events)
+        registered, decision = self.lifecycle.submit(
+            folder, candidate.metrics, surrogate_version=candidate.version, dataset=dataset,
+            figures={"held_out_accuracy.png": held_out_figure(candidate, data, seed)},
+        )  # fmt: skip
+        self._record_model_events(self.lifecycle.events[before:], actor)
+        return registered, decision
 
     def _follow_current_model(self) -> None:
         """Another process (an API process beside this one, `lto models promote`) may have made

@@ -80,21 +80,15 @@ def register(
     console: Console,
     reason: str = "",
 ) -> None:
-    """The trained model as a candidate in the registry, through the offline gate; ``reason``
-    (why it was trained: `lto retrain`'s) is kept on the version."""
+    """The trained model as a candidate in the registry, through the offline gate
+    (``Application.register_candidate``); ``reason`` (why it was trained: `lto retrain`'s) is
+    kept on the version."""
     from lto.metis.registry import RegistryError
 
-    dataset = {
-        "seed": str(data.seed), "rows": str(len(data.frame)), "lto_version": data.lto_version,
-        "created_at": data.created_at, "simulator": data.simulator,
-    }  # fmt: skip
-    if reason:
-        dataset["trained_because"] = reason
     try:
-        version, decision = app.lifecycle.submit(
-            folder, surrogate.metrics, surrogate_version=surrogate.version, dataset=dataset,
-            figures={"held_out_accuracy.png": held_out_figure(surrogate, data, seed)},
-        )  # fmt: skip
+        version, decision = app.register_candidate(
+            surrogate, folder, data, seed, reason=reason, actor="cli"
+        )
     except RegistryError as exc:
         raise CliError(
             f"the model is saved in {folder}, but the registry ({app.settings.mlflow_tracking_uri}) "
@@ -178,41 +172,15 @@ def train(
     console: Console,
     settings: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> EnsembleSurrogate:
-    from lto.daedalus.training import train_surrogate
-
-    identity = {"seed": data.seed, "rows": len(data.frame), "lto_version": data.lto_version}
+    """``Application.fit_surrogate`` behind a progress bar; a dataset it cannot learn from is
+    a one-line error."""
     try:
         return with_progress(
             console,
-            lambda report: train_surrogate(
-                data.frame,
-                data.domain,
-                members=app.surrogate_members(seed, settings),
-                dose_model=app.dose_prior_model(seed),
-                gate_model=app.saturation_gate_model(seed),
-                seed=seed,
-                progress=report,
-                dataset=identity,
-            ),
+            lambda report: app.fit_surrogate(data, seed, settings=settings, progress=report),
         )
     except ValueError as exc:
         raise CliError(str(exc), ExitCode.BAD_INPUT) from exc
-
-
-def held_out_figure(surrogate: EnsembleSurrogate, data: TrainingData, seed: int) -> bytes:
-    """The test split the training (with ``seed``) measured on, predicted against its physics."""
-    from lto.cli.run_figures import accuracy_figure
-    from lto.daedalus.columns import LEARNED, LEARNED_INDEX
-    from lto.daedalus.training import split_rows, usable_rows
-
-    rows = usable_rows(data.frame)
-    test = rows.iloc[split_rows(len(rows), seed=seed).test]
-    found = surrogate.predict_frame(test)
-    learned = list(LEARNED_INDEX)
-    return accuracy_figure(
-        found.mean[:, learned], test[list(LEARNED)].to_numpy(float),
-        found.lower[:, learned], found.upper[:, learned], LEARNED,
-    )  # fmt: skip
 
 
 def print_metrics(surrogate: EnsembleSurrogate, console: Console) -> None:
