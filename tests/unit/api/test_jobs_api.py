@@ -27,6 +27,11 @@ def test_a_job_is_submitted_queued_and_read_back(api: Api) -> None:
     assert job["submitted_by"] == "erin"
     assert "no surrogate" in job["preflight_note"]
     assert response.headers["Location"] == f"/api/v1/jobs/{job['id']}"
+    replayed = api.client.post(
+        "/api/v1/jobs", json=a_job(), headers=api.headers(**{"Idempotency-Key": "k1"})
+    )
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.headers["Location"] == response.headers["Location"]  # a replay says where too
     got = api.client.get(job["links"]["self"], headers=api.headers())
     assert got.status_code == 200
     assert got.json()["id"] == job["id"]

@@ -29,7 +29,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -52,6 +53,8 @@ TRANSIENT = frozenset({409, 429})
 MAX_KEY_LENGTH = 200
 # What a route returns: (status, JSON body). It receives the id reserved for what it creates.
 Create = Callable[[str], tuple[int, dict[str, Any]]]
+# The headers a successful answer carries, from its body (Location, ETag): the same on a replay.
+CreatedHeaders = Callable[[dict[str, Any]], dict[str, str]]
 
 
 def request_hash(method: str, path: str, body: Any) -> str:
@@ -63,6 +66,16 @@ def request_hash(method: str, path: str, body: Any) -> str:
 
 def _valid_key(key: str) -> bool:
     return 0 < len(key) <= MAX_KEY_LENGTH and all(33 <= ord(c) <= 126 for c in key)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A route's answer before it is a response: kept as a key's answer, replayed, or sent."""
+
+    status: int
+    body: dict[str, Any]
+    headers: Mapping[str, str] = field(default_factory=dict)
+    replayed: bool = False
 
 
 class Idempotency:
@@ -82,7 +95,26 @@ class Idempotency:
         *,
         id_prefix: str,
         required: bool = True,
+        created_headers: CreatedHeaders | None = None,
     ) -> JSONResponse:
+        """The route's answer under the Idempotency-Key policy; ``created_headers`` gives the
+        headers of a 2xx answer from its body, first time or replayed."""
+        answered = self._respond(request, principal, body, create, id_prefix, required)
+        response = _json(answered.status, answered.body, request, replayed=answered.replayed)
+        response.headers.update(answered.headers)
+        if created_headers is not None and 200 <= answered.status < 300:
+            response.headers.update(created_headers(answered.body))
+        return response
+
+    def _respond(
+        self,
+        request: Request,
+        principal: Principal,
+        body: Any,
+        create: Create,
+        id_prefix: str,
+        required: bool,
+    ) -> _Answer:
         key = request.headers.get(HEADER)
         if key is None:
             if required:
@@ -93,10 +125,7 @@ class Idempotency:
                     errors=[{"field": f"header.{HEADER}", "rule": "is required"}],
                     kind="idempotency-key-missing",
                 )
-            status, answer, headers = self._run(create, new_id(id_prefix))
-            response = _json(status, answer, request)
-            response.headers.update(headers)
-            return response
+            return self._run(create, new_id(id_prefix))
         if not _valid_key(key):
             raise Problem(
                 400,
@@ -126,26 +155,24 @@ class Idempotency:
             with self._lock:
                 self._unwritten.add((principal.user_id, key))
             raise
-        if isinstance(resource_id, JSONResponse):
+        if isinstance(resource_id, _Answer):
             return resource_id
         try:
-            status, answer, headers = self._run(create, resource_id)
+            answered = self._run(create, resource_id)
         except BaseException:
             self._abandon(principal.user_id, key)
             raise
-        if status >= 500:
+        if answered.status >= 500:
             self._abandon(principal.user_id, key)
-        elif status in TRANSIENT:
+        elif answered.status in TRANSIENT:
             self._release(principal.user_id, key)
         else:
             with self.uow_factory() as uow:
-                uow.idempotency.complete(principal.user_id, key, status, answer)
+                uow.idempotency.complete(principal.user_id, key, answered.status, answered.body)
                 uow.commit()
-        response = _json(status, answer, request)
-        response.headers.update(headers)
-        return response
+        return answered
 
-    def _reserve(self, record: IdempotencyRecord, request: Request) -> str | JSONResponse:
+    def _reserve(self, record: IdempotencyRecord, request: Request) -> str | _Answer:
         """The id to create under, or the answer to give instead of running the request."""
         with self.uow_factory() as uow:
             found = uow.idempotency.reserve(record)
@@ -173,7 +200,7 @@ class Idempotency:
                 )
             if found.state == "done":
                 assert found.status_code is not None
-                return _json(found.status_code, found.response or {}, request, replayed=True)
+                return _Answer(found.status_code, found.response or {}, replayed=True)
             stale = record.created_at - timedelta(seconds=self.config.in_flight_stale_s)
             if found.created_at < stale and uow.idempotency.take_over(record, stale_before=stale):
                 uow.commit()
@@ -187,20 +214,22 @@ class Idempotency:
         )
 
     @staticmethod
-    def _run(create: Create, resource_id: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _run(create: Create, resource_id: str) -> _Answer:
         """The route's answer, and its headers; a problem it raises is an answer too."""
         try:
             status, answer = create(resource_id)
-            return status, answer, {}
+            return _Answer(status, answer)
         except Problem as problem:
             if problem.status >= 500:
                 raise
-            return problem.status, problem.body() | {"_problem": True}, problem.headers
+            return _Answer(problem.status, problem.body() | {"_problem": True}, problem.headers)
         except Exception as exc:
             translated = translate(exc)
             if translated is None or translated.status >= 500:
                 raise
-            return translated.status, translated.body() | {"_problem": True}, translated.headers
+            return _Answer(
+                translated.status, translated.body() | {"_problem": True}, translated.headers
+            )
 
     def _release(self, owner: str, key: str) -> None:
         try:

@@ -11,7 +11,6 @@ update).
 
 from __future__ import annotations
 
-import json
 from dataclasses import fields as dataclass_fields
 from enum import Enum
 from typing import Annotated, Any
@@ -331,12 +330,10 @@ def create_cell(
             uow.commit()
         return 201, cell_out(cell).model_dump(mode="json")
 
-    answer = idempotency.respond(request, principal, payload, create, id_prefix="cell")
-    if answer.status_code == 201:
-        created = json.loads(bytes(answer.body))
-        answer.headers["Location"] = created["self"]
-        answer.headers["ETag"] = f'"{created["version"]}"'
-    return answer
+    return idempotency.respond(
+        request, principal, payload, create, id_prefix="cell",
+        created_headers=lambda cell: {"Location": cell["self"], "ETag": f'"{cell["version"]}"'},
+    )  # fmt: skip
 
 
 @router.get(

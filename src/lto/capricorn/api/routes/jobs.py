@@ -117,10 +117,10 @@ def submit(
         assert submitted.job is not None
         return 201, job_out(submitted.job).model_dump(mode="json")
 
-    answer = idempotency.respond(request, principal, asked, create, id_prefix="job")
-    if answer.status_code == 201:
-        answer.headers["Location"] = f"{API}/jobs/{_id_of(answer)}"
-    return answer
+    return idempotency.respond(
+        request, principal, asked, create, id_prefix="job",
+        created_headers=lambda job: {"Location": f"{API}/jobs/{job['id']}"},
+    )  # fmt: skip
 
 
 def refuse_nul_characters(value: Any, where: str = "") -> None:
@@ -140,12 +140,6 @@ def refuse_nul_characters(value: Any, where: str = "") -> None:
     elif isinstance(value, list):
         for i, item in enumerate(value):
             refuse_nul_characters(item, f"{where}.{i}")
-
-
-def _id_of(response: JSONResponse) -> str:
-    import json
-
-    return str(json.loads(bytes(response.body)).get("id", ""))
 
 
 @router.get("/{job_id}", response_model=JobOut, summary="One job, whole")

@@ -782,13 +782,10 @@ def retrain(
 
         return 202, runs.start(run, work).out().model_dump(mode="json")
 
-    answer = idempotency.respond(request, principal, asked, create, id_prefix="retrain")
-    if answer.status_code == 202:
-        import json
-
-        run_id = json.loads(bytes(answer.body)).get("id", "")
-        answer.headers["Location"] = f"{API}/models/retrain/{run_id}"
-    return answer
+    return idempotency.respond(
+        request, principal, asked, create, id_prefix="retrain",
+        created_headers=lambda run: {"Location": f"{API}/models/retrain/{run['id']}"},
+    )  # fmt: skip
 
 
 @router.get(

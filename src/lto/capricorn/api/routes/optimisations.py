@@ -13,7 +13,6 @@ every run. Another user's run is 404 to those who may not see it.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -471,10 +470,10 @@ def create(
         runner.submit(run_id)
         return 202, optimisation_out(record).model_dump(mode="json")
 
-    answer = idempotency.respond(request, principal, asked, start, id_prefix="opt")
-    if answer.status_code == 202:
-        answer.headers["Location"] = f"{API}/optimisations/{json.loads(bytes(answer.body))['id']}"
-    return answer
+    return idempotency.respond(
+        request, principal, asked, start, id_prefix="opt",
+        created_headers=lambda run: {"Location": f"{API}/optimisations/{run['id']}"},
+    )  # fmt: skip
 
 
 @router.get(
