@@ -43,6 +43,22 @@ if TYPE_CHECKING:
     from lto.metis.tuning import TuningTarget
 
 
+def _held_out_figure(surrogate: EnsembleSurrogate, data: TrainingData, seed: int) -> bytes:
+    """The test split the training (with ``seed``) measured on, predicted against its physics."""
+    from lto.daedalus.columns import LEARNED, LEARNED_INDEX
+    from lto.daedalus.training import split_rows, usable_rows
+    from lto.metis.run_figures import accuracy_figure
+
+    rows = usable_rows(data.frame)
+    test = rows.iloc[split_rows(len(rows), seed=seed).test]
+    found = surrogate.predict_frame(test)
+    learned = list(LEARNED_INDEX)
+    return accuracy_figure(
+        found.mean[:, learned], test[list(LEARNED)].to_numpy(float),
+        found.lower[:, learned], found.upper[:, learned], LEARNED,
+    )  # fmt: skip
+
+
 class ConfigurationError(RuntimeError):
     """Settings ask for something this machine cannot provide; the message says what to do."""
 
@@ -393,8 +409,6 @@ class Application:
         """``candidate`` (saved at ``folder``) registered with its dataset's identity, why it
         was trained and its held-out figure, through the offline gate; the registry's events
         recorded as ``actor``'s."""
-        from lto.cli.run_figures import held_out_figure
-
         dataset = {
             "seed": str(data.seed), "rows": str(len(data.frame)), "lto_version": data.lto_version,
             "created_at": data.created_at, "simulator": data.simulator,
@@ -404,7 +418,7 @@ class Application:
         before = len(self.lifecycle.events)
         registered, decision = self.lifecycle.submit(
             folder, candidate.metrics, surrogate_version=candidate.version, dataset=dataset,
-            figures={"held_out_accuracy.png": held_out_figure(candidate, data, seed)},
+            figures={"held_out_accuracy.png": _held_out_figure(candidate, data, seed)},
         )  # fmt: skip
         self._record_model_events(self.lifecycle.events[before:], actor)
         return registered, decision

@@ -132,7 +132,7 @@ def test_optimisations_are_logged_as_runs(registry: MlflowRegistry, tmp_path: Pa
     result = OptunaStudyEngine(f"journal:{tmp_path / 's.journal'}").optimize(
         bowl_problem(), Bowl(), study_name="logged", trials=6, seed=0
     )
-    from lto.cli.run_figures import study_figures
+    from lto.metis.run_figures import study_figures
 
     run_id = registry.log_optimization(result, study_figures(result))
     run = registry.client.get_run(run_id)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from lto.cli.run_figures import accuracy_figure, study_figures
 from lto.metis.adapters.optuna_study import OptunaStudyEngine
 from lto.metis.problem import Objective
+from lto.metis.run_figures import accuracy_figure, study_figures
 from tests.unit.metis.fakes import Bowl, journal
 from tests.unit.metis.test_study import SIGMA, bowl_problem
 

@@ -155,8 +155,8 @@ def _track(app: Application, result: OptimizationResult, console: Console) -> No
     that is down is a warning, not a failure."""
     from rich.markup import escape
 
-    from lto.cli.run_figures import study_figures
     from lto.metis.registry import RegistryError
+    from lto.metis.run_figures import study_figures
 
     try:
         run = app.registry.log_optimization(result, study_figures(result))

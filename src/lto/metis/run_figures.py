@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from lto.daedalus.dataset import TrainingData
-    from lto.daedalus.ensemble import EnsembleSurrogate
     from lto.metis.results import OptimizationResult
 
 TOLERANCE = 0.05
@@ -64,21 +62,6 @@ def accuracy_figure(
         ax.set_aspect("equal")
     axes[0][0].legend(loc="upper left", fontsize=8)
     return _png(figure)
-
-
-def held_out_figure(surrogate: EnsembleSurrogate, data: TrainingData, seed: int) -> bytes:
-    """The test split the training (with ``seed``) measured on, predicted against its physics."""
-    from lto.daedalus.columns import LEARNED, LEARNED_INDEX
-    from lto.daedalus.training import split_rows, usable_rows
-
-    rows = usable_rows(data.frame)
-    test = rows.iloc[split_rows(len(rows), seed=seed).test]
-    found = surrogate.predict_frame(test)
-    learned = list(LEARNED_INDEX)
-    return accuracy_figure(
-        found.mean[:, learned], test[list(LEARNED)].to_numpy(float),
-        found.lower[:, learned], found.upper[:, learned], LEARNED,
-    )  # fmt: skip
 
 
 def study_figures(result: OptimizationResult) -> Mapping[str, bytes]:
