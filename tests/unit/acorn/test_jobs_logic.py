@@ -166,7 +166,7 @@ def test_filters_narrow_the_list(api: Api) -> None:
 
 def test_a_malformed_filter_gets_the_apis_message_naming_the_field(api: Api) -> None:
     with pytest.raises(ApiError) as caught:
-        listed(api, "erin", logic.query_params(None, None, "2026-12-01", None))
+        listed(api, "erin", logic.query_params(None, None, "2026-12-01T08:00", None))
     # the filter by its label on the page, never the API's "query." location
     assert explain(caught.value, logic.LABELS) == "Submitted at or after: must include a time zone"
     assert explain(caught.value) == "From: must include a time zone"  # the API's own name
@@ -176,3 +176,20 @@ def test_a_malformed_filter_gets_the_apis_message_naming_the_field(api: Api) -> 
     assert said.startswith("Submitted before: ")
     assert "query." not in said
     assert "Input should" not in said
+
+
+def test_a_day_alone_is_its_first_moment_in_utc(api: Api) -> None:
+    assert logic.query_params(None, None, "2026-12-01", " 2026-12-31 ")["since"] == (
+        "2026-12-01T00:00Z"
+    )
+    assert logic.moment("2026-12-31") == "2026-12-31T00:00Z"
+    assert logic.moment("2026-12-31T08:00Z") == "2026-12-31T08:00Z"  # as typed
+    everything = listed(api, "ada", logic.query_params(None, None, "2020-01-01", None))
+    assert everything["items"]  # the API took the day
+
+
+def test_a_window_that_ends_before_it_starts_is_refused_by_its_labels() -> None:
+    with pytest.raises(ValueError, match=r"Submitted before .* must be later than Submitted at"):
+        logic.query_params(None, None, "2026-12-02", "2026-12-01")
+    with pytest.raises(ValueError, match="no job can match both"):
+        logic.query_params(None, None, "2026-12-01T10:00Z", "2026-12-01T10:00Z")

@@ -171,7 +171,10 @@ def register(app: Dash) -> None:
     ) -> tuple[Any, ...]:
         trigger = dash.ctx.triggered_id
         asked = logic.after(trigger if isinstance(trigger, str) else None, cursors)
-        params = logic.query_params(status, submitter, since, until)
+        try:
+            params = logic.query_params(status, submitter, since, until)
+        except ValueError as exc:
+            return (None, error(str(exc), id="jobs-error"), asked, True, True, "")
         page, message = attempt(
             lambda: api().get("jobs", cursor=logic.current(asked), **params), labels=logic.LABELS
         )

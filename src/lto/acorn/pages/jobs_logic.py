@@ -10,6 +10,7 @@ starts again at the first page.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -48,13 +49,38 @@ def query_params(
     for name, value in (
         ("status", status),
         ("submitted_by", submitter),
-        ("since", since),
-        ("until", until),
+        ("since", moment(since)),
+        ("until", moment(until)),
     ):
         text = (value or "").strip()
         if text:
             params[name] = text
+    if "since" in params and "until" in params:
+        start, end = _parsed(params["since"]), _parsed(params["until"])
+        if start is not None and end is not None and end <= start:
+            raise ValueError(
+                f"{LABELS['until']} ({until}) must be later than {LABELS['since']} ({since}): "
+                "no job can match both"
+            )
     return params
+
+
+def moment(text: str | None) -> str | None:
+    """A day typed alone (2026-12-01) as its first moment in UTC (2026-12-01T00:00Z), which
+    the API takes; anything else as typed, for the API to check and name."""
+    typed = (text or "").strip()
+    return f"{typed}T00:00Z" if _DAY.fullmatch(typed) else typed
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _parsed(text: str) -> datetime | None:
+    try:
+        found = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return found if found.tzinfo is not None else None
 
 
 # --- the cursor stack -----------------------------------------------------------------------------
