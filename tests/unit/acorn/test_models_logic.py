@@ -197,3 +197,16 @@ def test_the_current_model_as_the_page_shows_it(tmp_path: Path, current_model: P
     assert "_" not in extras["patterns"]  # "Lines and spaces", not line_space
     assert " – " in profiles[0][2]  # the NA range
     assert logic.registry_rows(current["registry"]) == []  # nothing registered yet
+
+
+def test_promote_and_rollback_wait_for_the_versions_they_need() -> None:
+    admin = logic.admin_gate({"models:admin"}, "admin")
+    promote, rollback = logic.registry_gate(admin, {"registry": {"status": "empty"}})
+    assert promote.disabled
+    assert "challenger" in (promote.reason or "")
+    assert rollback.disabled
+    assert "previous champion" in (rollback.reason or "")
+    both = {"registry": {"challenger": {"version": "2"}, "previous_champion": {"version": "1"}}}
+    assert logic.registry_gate(admin, both) == (logic.Gate(False, None), logic.Gate(False, None))
+    engineer = logic.admin_gate({"models:read"}, "engineer")
+    assert logic.registry_gate(engineer, both) == (engineer, engineer)  # the scope comes first

@@ -290,12 +290,19 @@ def register(app: Dash) -> None:
         Output("models-rollback", "disabled"),
         Output("models-admin-note", "children"),
         Input("models-run-poll", "disabled"),
+        Input("models-refresh", "data"),
     )
-    def gate(poll_disabled: bool | None) -> tuple[bool, bool, bool, Any]:
+    def gate(poll_disabled: bool | None, _refresh: Any) -> tuple[bool, bool, bool, Any]:
         scopes, role = _scopes()
         running = poll_disabled is False
         found = logic.admin_gate(scopes, role, running=running)
-        return found.disabled or running, found.disabled, found.disabled, found.reason
+        current = _current()[0] if not found.disabled else None
+        promote, rollback = logic.registry_gate(found, current)
+        said = [r for r in (found.reason, promote.reason, rollback.reason) if r]
+        return (
+            found.disabled or running, promote.disabled, rollback.disabled,
+            " ".join(dict.fromkeys(said)) or None,
+        )  # fmt: skip
 
     @app.callback(
         Output("models-run", "data"),

@@ -73,6 +73,25 @@ def admin_gate(scopes: Iterable[str] | None, role: str | None, *, running: bool 
     return Gate(False, None)
 
 
+def registry_gate(admin: Gate, current: Json | None) -> tuple[Gate, Gate]:
+    """Promote and roll back, for someone ``admin`` lets change the model: each needs its
+    version in the registry (a challenger to promote, a previous champion to return to)."""
+    if admin.disabled:
+        return admin, admin
+    registry = (current or {}).get("registry") or {}
+    promote = (
+        Gate(False, None)
+        if registry.get("challenger")
+        else Gate(True, "Promote waits for a challenger: retrain to register one.")
+    )
+    rollback = (
+        Gate(False, None)
+        if registry.get("previous_champion")
+        else Gate(True, "Roll back waits for a previous champion: none has been replaced yet.")
+    )
+    return promote, rollback
+
+
 # --- what the model is --------------------------------------------------------------------------
 
 
@@ -99,8 +118,8 @@ def registry_note(registry: Json | None) -> str | None:
     status = (registry or {}).get("status")
     if status == "empty":
         return (
-            "The registry holds no version yet: the model answering was trained with `lto "
-            "train` and never registered. Retrain to register a candidate."
+            "The registry holds no version yet: the model answering was trained from the "
+            "command line and never registered. Retrain to register a candidate."
         )
     if status == "unreachable":
         return "The model registry cannot be reached: aliases unknown (the model still answers)."
