@@ -69,6 +69,15 @@ SIGNAL_NAMES: tuple[SignalName, ...] = (
     "surrogate_reliability",
     "overall_health",
 )
+# each score in words, for messages and reports people read
+SIGNAL_WORDS: dict[str, str] = {
+    "resolution_vs_dof": "resolution vs depth of focus",
+    "yield_risk": "yield risk",
+    "speed_vs_accuracy": "speed vs accuracy",
+    "cost_vs_fidelity": "cost vs fidelity",
+    "surrogate_reliability": "surrogate reliability",
+    "overall_health": "overall health",
+}
 
 
 class Contract(BaseModel):

@@ -23,7 +23,7 @@ def an_alert(**changes: Any) -> dict[str, Any]:
         "id": "alert-840e32b8675d",
         "severity": "warning",
         "source": "evaluation",
-        "message": "job job-7bd907747021: yield_risk: physics 1.000 breaks the profile's bound",
+        "message": "job job-7bd907747021: yield risk: physics 1.000 breaks the profile's bound",
         "job_id": "job-7bd907747021",
         "fired_at": "2026-12-04T14:51:39.512566Z",
         "active": True,

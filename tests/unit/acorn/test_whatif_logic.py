@@ -366,13 +366,13 @@ def test_a_running_and_a_flagged_job() -> None:
             {"state": "evaluating", "at": "2026-12-04T10:00:01Z"},
             {"state": "anomaly_flagged", "at": "2026-12-04T10:00:02Z", "reason": "x"},
         ],
-        "evaluation": {"details": ["yield_risk: physics 0.900 outside the predicted 0.000–0.300"]},
+        "evaluation": {"details": ["yield risk: physics 0.900 outside the predicted 0.000–0.300"]},
     }
     found = logic.stages(flagged)
     assert found[-1].status == "attention"
     assert found[-1].label == "anomaly flagged"
     assert logic.stops_polling("anomaly_flagged")
-    assert logic.outcome(flagged)[1].startswith("yield_risk: physics 0.900")
+    assert logic.outcome(flagged)[1].startswith("yield risk: physics 0.900")
 
 
 def test_the_app_id_store_keeps_ids_only() -> None:

@@ -151,7 +151,7 @@ def test_the_report_compares_the_prediction_with_the_physics(api: Api) -> None:
     assert body["state"] == "anomaly_flagged"
     assert body["verdict"]["outcome"] == "anomaly"
     assert "yield_risk" in body["verdict"]["anomalous"]
-    assert any("yield_risk" in d for d in body["verdict"]["details"])
+    assert any("yield risk: physics" in d for d in body["verdict"]["details"])
     scores = {s["name"]: s for s in body["scores"]}
     assert scores["yield_risk"]["predicted_mean"] == 0.9
     assert (scores["yield_risk"]["lower"], scores["yield_risk"]["upper"]) == (0.85, 0.95)

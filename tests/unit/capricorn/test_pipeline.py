@@ -155,7 +155,7 @@ def test_physics_outside_the_predicted_interval_flags_an_anomaly_and_an_alert() 
     with pipeline.uow() as uow:
         alerts = uow.alerts.active()
     assert [a.job_id for a in alerts] == [job_id]
-    assert "resolution_vs_dof" in alerts[0].message
+    assert "resolution vs depth of focus: physics" in alerts[0].message  # in words
     pipeline.bus.handle(ReviewJob(job_id, "escalate", "carol", "real: the pupil fill is wrong"))
     reviewed = pipeline.job(job_id)
     assert reviewed.state is JobState.ESCALATED

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from lto import __version__
-from lto.atlas.contracts import SIGNAL_NAMES
+from lto.atlas.contracts import SIGNAL_NAMES, SIGNAL_WORDS
 from lto.atlas.errors import DomainError
 from lto.atlas.lifecycle import Job, JobState
 from lto.atlas.policies import constraint_profile, infer_profile_name
@@ -62,14 +62,7 @@ METRICS: tuple[tuple[str, str, str, str | None], ...] = (
     ("meef", "MEEF", "", None),
     ("edge_placement_error_nm", "edge placement error", "nm", None),
 )
-SCORE_LABELS = {
-    "resolution_vs_dof": "resolution vs depth of focus",
-    "yield_risk": "yield risk (higher is worse)",
-    "speed_vs_accuracy": "speed vs accuracy",
-    "cost_vs_fidelity": "cost vs fidelity",
-    "surrogate_reliability": "surrogate reliability",
-    "overall_health": "overall health",
-}
+SCORE_LABELS = SIGNAL_WORDS | {"yield_risk": "yield risk (higher is worse)"}
 PENDING = {
     JobState.SUBMITTED: "submitted: not yet validated",
     JobState.VALIDATING: "being validated",

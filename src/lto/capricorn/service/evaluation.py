@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lto.atlas.contracts import SignalName, SimulationResult, TradeoffPrediction
+from lto.atlas.contracts import SIGNAL_WORDS, SignalName, SimulationResult, TradeoffPrediction
 from lto.capricorn.service.preflight import PreflightPolicy
 
 LEARNED: tuple[SignalName, ...] = (
@@ -70,7 +70,7 @@ def evaluate(
             if not inside:
                 anomalous.append(name)
                 details.append(
-                    f"{name}: physics {actual[name]:.3f} outside the predicted "
+                    f"{SIGNAL_WORDS[name]}: physics {actual[name]:.3f} outside the predicted "
                     f"{interval.lower:.3f}–{interval.upper:.3f}"
                 )
         scores[name] = entry
@@ -78,8 +78,8 @@ def evaluate(
         if "yield_risk" not in anomalous:
             anomalous.append("yield_risk")
         details.append(
-            f"yield_risk: physics {actual['yield_risk']:.3f} breaks the profile's bound "
-            f"{policy.max_yield_risk:g}"
+            f"{SIGNAL_WORDS['yield_risk']}: physics {actual['yield_risk']:.3f} breaks the "
+            f"profile's bound {policy.max_yield_risk:g}"
         )
     return Evaluation(anomalous, details, scores)
 
