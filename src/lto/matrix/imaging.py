@@ -29,7 +29,13 @@ from scipy import fft as sfft
 from lto.matrix import polarization as vector
 from lto.matrix.backend import ArrayBackend, get_backend
 from lto.matrix.polarization import Polarization
-from lto.matrix.pupil import aberration_rate, check_aberrations, defocus_rate, pupil_phase
+from lto.matrix.pupil import (
+    aberration_rate,
+    check_aberrations,
+    defocus_rate,
+    pupil_phase,
+    unit_phasors,
+)
 from lto.matrix.source_integration import SourceQuadrature, source_quadrature
 from lto.matrix.source_integration import clear_cache as clear_quadrature_cache
 from lto.matrix.sources import Source
@@ -302,7 +308,7 @@ def transfer_functions(
     if aberrations:
         phases = pupil_phase(fx, fy, defocus_nm=defocus_nm, aberrations=aberrations, **optics)
     elif defocus_nm != 0:
-        phases = _unit_phasors(2 * np.pi * defocus_nm * passing.kz_offset)
+        phases = unit_phasors(2 * np.pi * defocus_nm * passing.kz_offset)
     # (a boolean mask assigns in np.nonzero's order, and faster than index pairs)
     if polarization is None:
         pupils = np.zeros(nodes.passes.shape, dtype=np.complex128)
@@ -354,17 +360,9 @@ def _passing(nodes: SourceQuadrature, band: Band, cutoff: float, k_medium: float
     fy = band.fy[order] + nodes.sy[node] * cutoff
     kz_offset = np.sqrt(np.maximum(k_medium**2 - (fx**2 + fy**2), 0.0)) - k_medium
     passing = _PASSING_CACHE[key] = _Passing(node, fx, fy, kz_offset)
-    if len(_PASSING_CACHE) > 16:
+    if len(_PASSING_CACHE) > 8:  # a 2-D clip's entry is a few MB
         _PASSING_CACHE.popitem(last=False)
     return passing
-
-
-def _unit_phasors(phase: np.ndarray) -> np.ndarray:
-    """exp(i·phase), from a cos and a sin of the real array (cheaper than a complex exp)."""
-    result = np.empty(phase.shape, dtype=np.complex128)
-    result.real = np.cos(phase)
-    result.imag = np.sin(phase)
-    return result
 
 
 def _image_through(

@@ -88,7 +88,12 @@ def pupil_phase(
         theta = np.arctan2(fy, fx)
         waves = sum(c * _fringe_zernike(i, rho, theta) for i, c in aberrations.items())
         phase = phase + 2 * np.pi * waves
-    result = np.empty(np.shape(phase), dtype=np.complex128)
-    result.real = np.cos(phase)  # cos and sin of a real array: cheaper than a complex exp
+    return unit_phasors(np.asarray(phase))
+
+
+def unit_phasors(phase: np.ndarray) -> np.ndarray:
+    """exp(i·phase) from a cos and a sin of the real array: cheaper than a complex exp."""
+    result = np.empty(phase.shape, dtype=np.complex128)
+    result.real = np.cos(phase)
     result.imag = np.sin(phase)
     return result
