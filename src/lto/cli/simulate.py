@@ -54,9 +54,9 @@ def run(options: dict[str, Any]) -> None:
     write_json(document, out, console)
     console.print(summary(result), markup=False)
     reversal = image_reversal(simulation, job) if app.builtin_simulator else None
-    if reversal is not None:  # the window found is not the line's: no advice from it
+    if reversal is not None:  # said first: it explains what follows
         console.print(f"[yellow]warning[/yellow] {escape(reversal)}")
-    elif result.cd_nm is None and result.dose_to_size_mj_cm2 is not None:
+    if result.cd_nm is None and result.dose_to_size_mj_cm2 is not None:
         console.print(
             f"[yellow]warning[/yellow] the target line does not print at {job.dose_mj_cm2:g} "
             f"mJ/cm² and focus {job.focus_nm:g} nm; the process prints it at "
@@ -171,8 +171,7 @@ def image_reversal(simulation: Simulation, job: JobParameters) -> str | None:
     """Why the numbers look odd when the aerial image at the job's focus is the mask's negative
     (bright where the mask is dark along the cut line), or None. Two beams polarised in their
     plane of incidence interfere with cos 2θ, negative when they meet at more than 90° in the
-    resist: TM imaging of a dense pitch prints lines as spaces, and any window the search finds
-    is a far-from-focus remnant."""
+    resist: TM imaging of a dense pitch prints lines as spaces there."""
     import numpy as np
 
     setup = simulation.setup
@@ -184,7 +183,7 @@ def image_reversal(simulation: Simulation, job: JobParameters) -> str | None:
     if correlation >= -0.5:
         return None
     text = (
-        f"the aerial image at focus {signed(job.focus_nm)} nm is reversed: bright where the mask "
+        f"the aerial image at focus {job.focus_nm:g} nm is reversed: bright where the mask "
         f"is dark (correlation {correlation:.2f} with the mask along the cut line)"
     )
     polarization = setup.optics.polarization
@@ -194,10 +193,10 @@ def image_reversal(simulation: Simulation, job: JobParameters) -> str | None:
             text += (
                 f"; {polarization} polarisation at this pitch: the two beams meet at 2θ = "
                 f"{2 * np.degrees(np.arcsin(sine)):.0f}° in the resist and interfere with "
-                f"cos 2θ = {1 - 2 * sine**2:.2f}, so lines print as spaces (TE or azimuthal "
-                "polarisation images them)"
+                f"cos 2θ = {1 - 2 * sine**2:.2f}, so lines image as spaces (TE or azimuthal "
+                "polarisation images them as lines)"
             )
-    return text + "; the window and CD reported are not the line's"
+    return text
 
 
 def _no_metrics_reason(result: SimulationResult) -> str | None:
