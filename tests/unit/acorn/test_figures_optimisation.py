@@ -202,11 +202,11 @@ def test_importance_has_a_bar_group_per_objective() -> None:
     }
     figure = parameter_importance(importance)
     traces = by_name(figure)
-    assert set(traces) == {"overall_health", "yield_risk"}
+    assert set(traces) == {"overall health", "yield risk"}  # the legend in words
     labels = ["dose (mJ/cm²)", "focus (nm, + into the resist)", "σ (outer)"]
-    assert list(traces["overall_health"].y) == labels
-    assert list(traces["overall_health"].x) == [0.7, 0.3, 0.0]
-    assert list(traces["yield_risk"].x) == [0.2, 0.5, 0.3]
+    assert list(traces["overall health"].y) == labels
+    assert list(traces["overall health"].x) == [0.7, 0.3, 0.0]
+    assert list(traces["yield risk"].x) == [0.2, 0.5, 0.3]
     assert all(t.orientation == "h" for t in figure.data)
     assert figure.layout.barmode == "group"
     assert figure.layout.xaxis.title.text == "share of the objective's variation (0–1)"

@@ -325,8 +325,8 @@ def parameter_importance(importance: Mapping[str, Mapping[str, float]]) -> go.Fi
                 x=[float(shares.get(p, 0.0)) for p in parameters],
                 y=[parameter_label(p) for p in parameters],
                 orientation="h",
-                name=objective,
-                hovertemplate="%{y}: %{x:.2f}<extra>" + objective + "</extra>",
+                name=words(objective),
+                hovertemplate="%{y}: %{x:.2f}<extra>" + words(objective) + "</extra>",
             )
         )
     figure.update_layout(

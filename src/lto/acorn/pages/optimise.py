@@ -31,7 +31,7 @@ from lto.acorn.figures.optimisation import (
 )
 from lto.acorn.figures.scores import score_label
 from lto.acorn.labels import options as choice_options
-from lto.acorn.labels import state_label, value_label
+from lto.acorn.labels import state_label, value_label, words
 from lto.acorn.messages import plain_text
 from lto.acorn.pages import optimise_logic as logic
 from lto.client import ApiError
@@ -505,7 +505,9 @@ def _trial_view(trial: Mapping[str, Any], objectives: Sequence[Mapping[str, str]
     warn = [k for k in ("high_uncertainty", "out_of_distribution") if flags.get(k)]
     return [
         key_values(rows, id="optimise-selected-table"),
-        note(f"the surrogate flagged this trial: {', '.join(warn)}", "warning") if warn else None,
+        note(f"the surrogate flagged this trial: {', '.join(map(words, warn))}", "warning")
+        if warn
+        else None,
         note(
             "infeasible: "
             + "; ".join(plain_text(r, PARAMETER_LABELS) for r in trial.get("reasons") or []),
