@@ -112,7 +112,9 @@ def test_the_apis_answer_as_lines(tmp_path: Path) -> None:
     assert totals["expected yield loss avoided"] == "800 USD"
     assert totals["compute spent on physics"] == logic.money(found["physics_spent"], "USD")
     assert totals["compute saved"] == logic.money(found["compute_saved"], "USD")
-    assert totals["… by surrogate answers"] == "unknown"  # no what-if in the window
+    assert totals["… by surrogate answers"] == (
+        "none (no what-if answer was trusted in this window)"  # said, not "unknown"
+    )
     counts = dict(logic.counts(found))
     assert counts["blocked by pre-flight (physics not run)"] == "1"
     assert counts["physics runs done"] == "1"
@@ -122,3 +124,9 @@ def test_the_apis_answer_as_lines(tmp_path: Path) -> None:
     assert prices["cores one physics run holds"] == "2"
     assert logic.scope_text(found).startswith("Counted over your jobs and predictions")
     assert found["physics_spent"] == pytest.approx(360 / 3600 * 2 * 0.05)
+
+
+def test_a_missing_saving_says_whether_nothing_happened_or_nothing_could_price_it() -> None:
+    unpriced = dict(logic.totals({"counts": {"preflighted": 3, "surrogate_answers": 0}}))
+    assert unpriced["… by pre-flight blocking"].startswith("unknown (no physics run finished")
+    assert unpriced["… by surrogate answers"].startswith("none (no what-if answer")

@@ -39,16 +39,26 @@ def _currency(economics: Json) -> str:
 def totals(economics: Json) -> list[tuple[str, str]]:
     """The headline figures: compute saved (and how), yield loss avoided, compute spent."""
     currency = _currency(economics)
-    preflight = economics.get("preflight") or {}
-    answers = economics.get("surrogate_answers") or {}
+    found = economics.get("counts") or {}
     return [
         ("compute saved", saving(economics.get("compute_saved"), currency)),
-        ("… by pre-flight blocking", saving(preflight.get("saving") if preflight else None, currency)),
-        ("… by surrogate answers", saving(answers.get("saving") if answers else None, currency)),
+        ("… by pre-flight blocking", _part(economics, "preflight", found.get("preflighted"), "no job was pre-flighted")),
+        ("… by surrogate answers", _part(economics, "surrogate_answers", found.get("surrogate_answers"), "no what-if answer was trusted")),
         ("expected yield loss avoided", money(economics.get("expected_yield_loss_avoided"), currency)),
         ("compute spent on physics", money(economics.get("physics_spent"), currency)),
         ("compute spent on the surrogate", money(economics.get("surrogate_spent"), currency)),
     ]  # fmt: skip
+
+
+def _part(economics: Json, key: str, count: Any, nothing: str) -> str:
+    """One way of saving: its amount; "none" where nothing of the kind happened in the window,
+    "unknown" where it did but no physics run could price it."""
+    part = economics.get(key) or {}
+    if part:
+        return saving(part.get("saving"), _currency(economics))
+    if count == 0:
+        return f"none ({nothing} in this window)"
+    return "unknown (no physics run finished in this window to price it)"
 
 
 def counts(economics: Json) -> list[tuple[str, str]]:
