@@ -24,6 +24,7 @@ def test_demo_shows_both_reference_cells_and_the_pipeline(current_model) -> None
     assert "ArF immersion scanner" in out
     assert "EUV scanner" in out
     assert "immersion fluid" in out
+    assert "kept in the database: the web app's Litho cell page draws them" in out
     # the pipeline: both real jobs reach a worker and an evaluation, the tired engineer's is
     # rejected with every reason
     assert out.count("preflight → queued → running → evaluating →") == 2

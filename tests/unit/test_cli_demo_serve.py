@@ -70,3 +70,17 @@ def test_the_two_ports_must_differ() -> None:
     result = CliRunner().invoke(cli, ["demo", "--api-port", "8123", "--web-port", "8123"])
     assert result.exit_code == ExitCode.BAD_INPUT
     assert "--api-port and --web-port" in result.stderr
+
+
+def test_the_tours_cells_are_kept_once_for_the_web_app() -> None:
+    from lto.atlas.examples import reference_fab
+    from lto.bootstrap import bootstrap
+    from lto.cli.demo import keep_cells
+
+    app = bootstrap()
+    fab = reference_fab()
+    assert keep_cells(app, fab.cells)
+    assert not keep_cells(app, fab.cells)  # a second demo adds none
+    with app.uow() as uow:
+        kept = uow.cells.list()
+    assert sorted(c.id for c in kept) == sorted(c.id for c in fab.cells)

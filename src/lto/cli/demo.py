@@ -30,6 +30,9 @@ from lto.bootstrap import bootstrap
 from lto.matrix import iccad
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from lto.atlas.cell import LithoCell
     from lto.atlas.contracts import SimulationResult
     from lto.bootstrap import Application
     from lto.daedalus.ports import SurrogatePort
@@ -138,6 +141,11 @@ def show_tour(app: Application, console: Console) -> None:
     for cell in fab.cells:
         console.print("\n".join(cell.describe()), markup=False, soft_wrap=True)
     console.print(f"{fab!r}; technology mix {dict(fab.technology_mix())}", markup=False)
+    if keep_cells(app, fab.cells):
+        console.print(
+            "  kept in the database: the web app's Litho cell page draws them and the fab",
+            markup=False,
+        )
 
     console.rule("Physics: imaging, resist and the focus-exposure matrix (lto.matrix)")
     simulator = app.simulator  # the one LTO_SIMULATOR chooses, wired by lto.bootstrap
@@ -191,6 +199,19 @@ def show_tour(app: Application, console: Console) -> None:
 
     console.rule("The job pipeline: validate, pre-flight, queue, worker, evaluate (lto.capricorn)")
     show_pipeline(app, console)
+
+
+def keep_cells(app: Application, cells: Iterable[LithoCell]) -> bool:
+    """The tour's cells stored, where the database holds none yet (a second demo, or cells an
+    engineer made, are left as they are); whether they were."""
+    with app.uow() as uow:
+        if uow.cells.list():
+            return False
+        for cell in cells:
+            uow.cells.add(cell)
+        uow.actor = "demo"
+        uow.commit()
+    return True
 
 
 def demo_surrogate(app: Application, console: Console) -> SurrogatePort:
