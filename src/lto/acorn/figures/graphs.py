@@ -203,7 +203,7 @@ def stylesheet() -> list[dict[str, Any]]:
                 "text-wrap": "wrap",
                 "text-max-width": 140,
                 "text-valign": "center",
-                "font-size": 11,
+                "font-size": 14,  # drawn at the fit's zoom (~0.8): ~11 px on screen
                 "color": "#ffffff",
                 "background-color": OTHER_COLOUR,
             },
@@ -215,7 +215,7 @@ def stylesheet() -> list[dict[str, Any]]:
                 "curve-style": "bezier",
                 "target-arrow-shape": "triangle",
                 "width": 2,
-                "font-size": 9,
+                "font-size": 12,
                 "text-rotation": "none",
                 "text-background-color": "#ffffff",
                 "text-background-opacity": 0.85,
