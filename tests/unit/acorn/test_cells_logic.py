@@ -77,7 +77,10 @@ def test_creating_the_reference_cells_and_reading_a_clicked_tool(tmp_path: Path)
     stream_rows = dict(logic.element_rows(stream))
     assert stream_rows["wafer diameter (mm)"] == "300"
     assert "25 × 300 mm" in stream_rows["description"]
-    assert logic.element_heading(stream).startswith(f"Stream {stream['stream_id']}")
+    heading = logic.element_heading(stream)
+    assert heading.startswith(f"Stream {stream['stream_id']}: ")
+    names = {e["data"]["equipment_id"]: e["data"]["label"] for e in elements if "equipment_id" in e["data"]}  # fmt: skip
+    assert heading.endswith(f"{names[stream['source']]} → {names[stream['target']]}")  # by name
     resist = next(e["data"] for e in elements if e["data"].get("kind") == "resist")
     assert "resist: " in dict(logic.element_rows(resist))["resist"]  # a nested value, in words
     parent = next(e["data"] for e in fab_elements([cell]) if e.get("classes") == "cell")

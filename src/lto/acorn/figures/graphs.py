@@ -145,13 +145,24 @@ def cell_elements(cell: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     edges = list((cell or {}).get("edges") or [])
     placed = flow_positions(nodes, edges)
     ids = {str(n["id"]) for n in nodes}
+    names = _names(nodes)
     elements = [_node(n, str(n["id"]), placed[str(n["id"])]) for n in nodes]
     elements += [
-        _edge(e, str(e["id"]), str(e["source"]), str(e["target"]))
+        _edge(e, str(e["id"]), str(e["source"]), str(e["target"]), **_ends(e, names))
         for e in edges
         if str(e.get("source")) in ids and str(e.get("target")) in ids
     ]
     return elements
+
+
+def _names(nodes: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    return {str(n["id"]): str(n.get("name") or n["id"]) for n in nodes}
+
+
+def _ends(edge: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, str]:
+    """The tools a stream joins, by name (the heading of a clicked stream)."""
+    source, target = str(edge.get("source")), str(edge.get("target"))
+    return {"source_name": names.get(source, source), "target_name": names.get(target, target)}
 
 
 def _cell_label(cell: Mapping[str, Any]) -> str:
@@ -175,6 +186,7 @@ def fab_elements(cells: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         edges = list(cell.get("edges") or [])
         placed = flow_positions(nodes, edges, left=left)
         ids = {str(n["id"]) for n in nodes}
+        names = _names(nodes)
         for node in nodes:
             element_id = f"{cell_id}/{node['id']}"
             where = placed[str(node["id"])]
@@ -184,7 +196,9 @@ def fab_elements(cells: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             if source in ids and target in ids:
                 element_id = f"{cell_id}/{edge['id']}"
                 ends = (f"{cell_id}/{source}", f"{cell_id}/{target}")
-                elements.append(_edge(edge, element_id, *ends, cell_id=cell_id))
+                elements.append(
+                    _edge(edge, element_id, *ends, cell_id=cell_id, **_ends(edge, names))
+                )
         left = max((p["x"] for p in placed.values()), default=left) + COLUMN_X + CELL_GAP_X
     return elements
 

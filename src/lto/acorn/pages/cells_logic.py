@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from lto.acorn.figures import finite
+from lto.acorn.labels import words
 
 Json = Mapping[str, Any]
 WRITE_SCOPE = "cells:write"
@@ -94,7 +95,7 @@ def element_rows(data: Json | None) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     if "equipment_id" in data:
         rows.append(("name", str(data.get("label", ""))))
-    rows.append(("kind", str(data.get("kind", "?"))))
+    rows.append(("kind", words(data.get("kind", "?"))))
     if data.get("vendor_model"):
         rows.append(("vendor / model", str(data["vendor_model"])))
     if data.get("step") is not None:
@@ -112,7 +113,9 @@ def element_heading(data: Json | None) -> str:
     if "equipment_id" in data:
         return f"Tool {data['equipment_id']}"
     if "stream_id" in data:
-        return f"Stream {data['stream_id']} ({data.get('source')} → {data.get('target')})"
+        source = data.get("source_name", data.get("source"))
+        target = data.get("target_name", data.get("target"))
+        return f"Stream {data['stream_id']}: {source} → {target}"
     return f"Cell {data.get('cell_id', data.get('id'))}"
 
 
