@@ -24,10 +24,6 @@ class CancelJob:
     by: str
 
 
-DECIDING = ("clear", "escalate")  # the review decisions that end a job's review
-REVIEW_NOTE_RULE = "required to clear or escalate a job: say why (it is kept in the audit log)"
-
-
 @dataclass(frozen=True)
 class ReviewJob:
     """An engineer's review of a flagged job: ``start`` takes it into review; ``clear``
@@ -40,8 +36,10 @@ class ReviewJob:
     note: str = ""
 
     def __post_init__(self) -> None:
-        if self.decision in DECIDING and not self.note.strip():
-            raise InvalidValue("note", REVIEW_NOTE_RULE)
+        if self.decision != "start" and not self.note.strip():  # clear or escalate: say why
+            raise InvalidValue(
+                "note", "required to clear or escalate a job: say why (it is kept in the audit log)"
+            )
 
 
 @dataclass(frozen=True)
@@ -52,12 +50,4 @@ class AcknowledgeAlert:
 
 Command = SubmitJob | CancelJob | ReviewJob | AcknowledgeAlert
 
-__all__ = [
-    "DECIDING",
-    "REVIEW_NOTE_RULE",
-    "AcknowledgeAlert",
-    "CancelJob",
-    "Command",
-    "ReviewJob",
-    "SubmitJob",
-]
+__all__ = ["AcknowledgeAlert", "CancelJob", "Command", "ReviewJob", "SubmitJob"]

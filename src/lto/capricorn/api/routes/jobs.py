@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from lto.atlas.contracts import JobParameters
 from lto.atlas.lifecycle import Job, JobState
@@ -23,13 +23,7 @@ from lto.capricorn.api.deps import Config, CursorsDep, IdempotencyDep, Services,
 from lto.capricorn.api.problems import Problem
 from lto.capricorn.api.time_window import aware
 from lto.capricorn.api.views import API, JobOut, JobPageOut, job_out, job_summary
-from lto.capricorn.service.commands import (
-    DECIDING,
-    REVIEW_NOTE_RULE,
-    CancelJob,
-    ReviewJob,
-    SubmitJob,
-)
+from lto.capricorn.service.commands import CancelJob, ReviewJob, SubmitJob
 
 router = APIRouter(prefix=f"{API}/jobs", tags=["jobs"])
 
@@ -49,13 +43,6 @@ class ReviewRequest(BaseModel):
 
     decision: Literal["start", "clear", "escalate"]
     note: str = Field(default="", max_length=2000, description="why; required to clear or escalate")
-
-    @field_validator("note")
-    @classmethod
-    def _a_decision_says_why(cls, note: str, info: ValidationInfo) -> str:
-        if info.data.get("decision") in DECIDING and not note:
-            raise ValueError(REVIEW_NOTE_RULE)
-        return note
 
 
 def sees(principal: Principal, job: Job) -> bool:
